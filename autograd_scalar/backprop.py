@@ -1,0 +1,157 @@
+"""The reverse sweep: graph traversal and the chain rule, in one place.
+
+Nothing here knows any op by name. Each node's `Op` states its local derivatives; this
+module multiplies them by the gradient flowing down from above and sums what reaches each
+node. Both loops are iterative, so graph depth is limited only by memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+
+from autograd_scalar.mode import mode
+
+if TYPE_CHECKING:
+    from autograd_scalar.value import Value
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` was computed from, each after all of its parents; `root` last.
+
+    A node is pushed, expanded (pushed again above its unvisited parents) and emitted the
+    second time it comes off the stack. No tuples are allocated per node: allocation is
+    what wakes Python's cyclic collector, and that costs more than the walk itself.
+    """
+    order: list[Value] = []
+    expanded: set[Value] = set()
+    emitted: set[Value] = set()
+    stack = [root]
+    pop, push, emit = stack.pop, stack.append, order.append
+    while stack:
+        node = pop()
+        if node in expanded:
+            if node not in emitted:
+                emitted.add(node)
+                emit(node)
+            continue
+        expanded.add(node)
+        push(node)
+        for parent in node._parents:
+            if parent not in expanded:
+                push(parent)
+    return order
+
+
+def accumulate_into_grad(order: list[Value]) -> None:
+    """The backward pass behind ``Value.backward()``: results go into each node's ``grad``.
+
+    Intermediate nodes show this pass's gradient; leaves accumulate. A leaf's earlier
+    gradient is set aside and added back once this pass's contributions are summed, so
+    that two passes give exactly twice one (adding them one by one to the old total would
+    round differently). Floats only, one- and two-operand ops unrolled: this is the loop
+    a training step spends its time in.
+    """
+    check_inf = mode.anomaly
+    earlier = []
+    for node in order:
+        if node._op is None and node.grad:
+            earlier.append((node, node.grad))
+        node.grad = 0.0
+    order[-1].grad = 1.0
+    for node in reversed(order):
+        op = node._op
+        if op is None:
+            continue
+        g = node.grad
+        if g != g:  # only reachable if a caller stored nan in a grad by hand
+            raise FloatingPointError(f"backward: the gradient arriving at {node.describe()} is nan")
+        parents = node._parents
+        if len(parents) == 2:
+            a, b = parents
+            da, db = op.local_grad(node.data, a.data, b.data)
+            ca, cb = da * g, db * g
+            if ca != ca or cb != cb or (check_inf and not (math.isfinite(ca) and math.isfinite(cb))):
+                index = 0 if ca != ca or (check_inf and not math.isfinite(ca)) else 1
+                raise _non_finite_error(node, index, (da, db)[index], g, (ca, cb)[index])
+            a.grad += ca
+            b.grad += cb
+        else:
+            partials = op.local_grad(node.data, *[p.data for p in parents])
+            for index, parent in enumerate(parents):
+                contribution = partials[index] * g
+                if contribution != contribution or (check_inf and not math.isfinite(contribution)):
+                    raise _non_finite_error(node, index, partials[index], g, contribution)
+                parent.grad += contribution
+    for leaf, grad in earlier:
+        leaf.grad = grad + leaf.grad
+
+
+def gradients(
+    order: list[Value],
+    seed: Any,
+    create_graph: bool = False,
+    wrt: Collection[Value] | None = None,
+) -> dict[Value, Any]:
+    """∂root/∂node for the nodes of `order` (as from `topological_order`; root last),
+    returned as a dict, leaving every node's ``grad`` untouched: the functional API's pass.
+
+    With ``create_graph`` the local derivatives are computed on Values, so the gradients
+    are themselves differentiable graphs (for higher order); otherwise on floats.
+    With `wrt`, only nodes that depend on one of those are visited, and the sweep does not
+    continue past them: that keeps an inner ``grad`` from leaking into enclosing graphs.
+    """
+    relevant = None if wrt is None else _depending_on(order, wrt)
+    check_inf = mode.anomaly
+    grads: dict[Value, Any] = {order[-1]: seed}
+    for node in reversed(order):
+        op = node._op
+        if op is None or (wrt is not None and node in wrt):
+            continue
+        g = grads.get(node)
+        if g is None:
+            continue
+        parents = node._parents
+        if create_graph:
+            partials = op.local_grad(node, *parents)
+        else:
+            partials = op.local_grad(node.data, *[p.data for p in parents])
+        for index, parent in enumerate(parents):
+            if relevant is not None and parent not in relevant:
+                continue
+            contribution = partials[index] * g
+            if not create_graph and (
+                contribution != contribution or (check_inf and not math.isfinite(contribution))
+            ):
+                raise _non_finite_error(node, index, partials[index], g, contribution)
+            previous = grads.get(parent)
+            grads[parent] = contribution if previous is None else previous + contribution
+    return grads
+
+
+def _depending_on(order: list[Value], wrt: Collection[Value]) -> set[Value]:
+    """The nodes of `order` that are in `wrt` or computed from one of them."""
+    relevant = set(wrt)
+    for node in order:
+        if node not in relevant and any(p in relevant for p in node._parents):
+            relevant.add(node)
+    return relevant
+
+
+def _non_finite_error(
+    node: Value, index: int, local: float, upstream: float, contribution: float
+) -> FloatingPointError:
+    operand = node._parents[index]
+    return FloatingPointError(
+        f"backward: the gradient became {contribution!r} at operand {index + 1} "
+        f"({operand.describe()}) of {node.describe()}: local derivative {local!r} "
+        f"× upstream gradient {upstream!r}. {_hint(node, index)}"
+    )
+
+
+def _hint(node: Value, index: int) -> str:
+    name = node.op
+    if name == "**" and index == 1:
+        return "The derivative of base**exponent in the exponent needs log(base), undefined for a negative base; use a plain-number exponent if it is a constant."
+    return "An infinite local derivative (a kink such as sqrt at 0) met a zero, or gradients overflowed."

@@ -1,0 +1,130 @@
+"""The op table: every differentiable primitive, defined in one place.
+
+Each op is a row ``Op(name, forward, local_grad)``. ``forward`` works on floats;
+``local_grad(out, *operands)`` returns one partial derivative per operand and is written
+with operators and the functions below, which accept floats *and* Values, so the same rule
+serves a fast first-order backward pass (floats) and a differentiable one (Values).
+
+The public functions (``exp``, ``sin``, ...) take a Value and return a Value, or take a
+plain number and return a float, so they can be used inside functions passed to ``grad``.
+
+Derivatives at kinks, chosen to match PyTorch:
+relu'(0) = 0, abs'(0) = 0, sqrt'(0) = +inf, (x**c)'(0) = ±inf for c < 1 (0 for c = 0).
+"""
+
+from __future__ import annotations
+
+import math
+
+from autograd_scalar.value import Number, Op, Value
+
+
+def _data(x: Value | float) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp never overflows: sigmoid(±1000) is exactly 1.0 / 0.0.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+def _pow(base: float, exponent: float) -> float:
+    # Python would return a complex number here; we want a real-valued error.
+    if base < 0.0 and not exponent.is_integer():
+        raise ValueError("a negative base needs an integer exponent")
+    return base**exponent
+
+
+def _power_rule(x: Value | float, c: float) -> Value | float:
+    """d/dx x**c. At x = 0 with c < 1 the rule would divide by zero: the limit is +inf
+    (0 when c = 0). Negative c cannot reach here: 0**c already failed going forward."""
+    if c == 0.0:
+        return 0.0
+    if _data(x) == 0.0 and c < 1.0:
+        return math.inf
+    return c * x ** (c - 1.0)
+
+
+def _pow_grad(out: Value | float, base: Value | float, exponent: Value | float) -> tuple:
+    b, e = _data(base), _data(exponent)
+    if b == 0.0 and e < 1.0:
+        d_base: Value | float = 0.0 if e == 0.0 else math.inf
+    else:
+        d_base = exponent * base ** (exponent - 1.0)
+    # ∂/∂exponent = out·log(base) exists only for base > 0; at base 0 the limit is 0, as in
+    # PyTorch. A negative base gets nan, which the backward pass reports by name if it
+    # flows into an operand that is being differentiated.
+    if b > 0.0:
+        d_exponent: Value | float = out * log(base)
+    elif b == 0.0:
+        d_exponent = 0.0
+    else:
+        d_exponent = math.nan
+    return d_base, d_exponent
+
+
+def _sqrt_grad(out: Value | float, x: Value | float) -> tuple:
+    return (math.inf if _data(out) == 0.0 else 0.5 / out,)
+
+
+def _step(x: Value | float) -> float:
+    return 1.0 if _data(x) > 0.0 else 0.0
+
+
+def _sign(x: Value | float) -> float:
+    v = _data(x)
+    return 1.0 if v > 0.0 else -1.0 if v < 0.0 else 0.0
+
+
+# fmt: off
+ADD     = Op("+",       lambda a, b: a + b,  lambda out, a, b: (1.0, 1.0))
+SUB     = Op("-",       lambda a, b: a - b,  lambda out, a, b: (1.0, -1.0))
+MUL     = Op("*",       lambda a, b: a * b,  lambda out, a, b: (b, a))
+DIV     = Op("/",       lambda a, b: a / b,  lambda out, a, b: (1.0 / b, -out / b))
+POW     = Op("**",      _pow,                _pow_grad)
+NEG     = Op("neg",     lambda x: -x,        lambda out, x: (-1.0,))
+ABS     = Op("abs",     abs,                 lambda out, x: (_sign(x),))
+EXP     = Op("exp",     math.exp,            lambda out, x: (out,))
+LOG     = Op("log",     math.log,            lambda out, x: (1.0 / x,))
+TANH    = Op("tanh",    math.tanh,           lambda out, x: (1.0 - out * out,))
+SIGMOID = Op("sigmoid", _sigmoid,            lambda out, x: (out * (1.0 - out),))
+RELU    = Op("relu",    _relu,               lambda out, x: (_step(x),))
+SIN     = Op("sin",     math.sin,            lambda out, x: (cos(x),))
+COS     = Op("cos",     math.cos,            lambda out, x: (-sin(x),))
+SQRT    = Op("sqrt",    math.sqrt,           _sqrt_grad)
+# fmt: on
+
+
+def power(x: Value, c: float) -> Value:
+    """``x ** c`` for a plain-number exponent: a one-operand op, so only x gets a gradient."""
+    name = f"**{c:g}"
+    op = Op(name, lambda v: _pow(v, c), lambda out, v: (_power_rule(v, c),))
+    return op(x)
+
+
+def _unary(op: Op, on_float: object):
+    def apply(x: Value | Number) -> Value | float:
+        if isinstance(x, Value):
+            return op(x)
+        return on_float(x)  # type: ignore[operator]
+
+    apply.__name__ = apply.__qualname__ = op.name
+    apply.__doc__ = f"{op.name}(x): a Value for a Value, a float for a number."
+    return apply
+
+
+exp = _unary(EXP, math.exp)
+log = _unary(LOG, math.log)
+tanh = _unary(TANH, math.tanh)
+sigmoid = _unary(SIGMOID, _sigmoid)
+relu = _unary(RELU, _relu)
+sin = _unary(SIN, math.sin)
+cos = _unary(COS, math.cos)
+sqrt = _unary(SQRT, math.sqrt)

@@ -1,0 +1,167 @@
+"""Hypothesis strategies for property-testing derivatives, yours and ours.
+
+Needs ``hypothesis`` (``pip install autograd-scalar[test]``). The main strategy,
+`expressions()`, draws a random expression graph over a few inputs *together with a point*
+at which it is safely differentiable: inputs are drawn first, and every step picks only
+among ops that are defined at the operand values reached so far, keep clear of kinks and
+poles by a margin, and keep results bounded. So finite differences are a fair judge at
+that point, and no example is thrown away. Graphs share subexpressions (any earlier node
+can be an operand, the same one twice) and grow deep chains (the latest node is favoured).
+
+To test an op of your own, describe it with `OpSpec` and add it to the table::
+
+    softplus_spec = OpSpec("softplus", softplus, arity=1, valid=lambda x: abs(x) < 30)
+
+    @given(expressions(ops=DEFAULT_OPS + (softplus_spec,)))
+    def test_softplus_in_context(expr):
+        assert gradcheck(expr, *expr.point)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from autograd_scalar import ops
+from autograd_scalar.value import Value
+
+#: Results beyond this size are not drawn: finite differences lose precision on them.
+MAGNITUDE = 50.0
+#: How far operands stay from kinks (relu, abs) and from poles and domain edges.
+MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """An op as the strategies see it: how to apply it and where it may be applied.
+
+    `apply` takes Values (or floats) and returns one; `valid` takes the operands' floats
+    and says whether the op is defined there with room for finite differences.
+    """
+
+    name: str
+    apply: Callable[..., Any]
+    arity: int
+    valid: Callable[..., bool] = lambda *xs: True
+
+
+def _away_from(x: float, point: float) -> bool:
+    return abs(x - point) >= MARGIN
+
+
+DEFAULT_OPS: tuple[OpSpec, ...] = (
+    OpSpec("add", lambda a, b: a + b, 2),
+    OpSpec("sub", lambda a, b: a - b, 2),
+    OpSpec("mul", lambda a, b: a * b, 2),
+    OpSpec("div", lambda a, b: a / b, 2, lambda a, b: abs(b) >= 0.2),
+    OpSpec("pow", lambda a, b: a**b, 2, lambda a, b: a >= 0.2 and abs(b) <= 3.0),
+    OpSpec("add_const", lambda x: x + 1.5, 1),
+    OpSpec("rsub_const", lambda x: 0.5 - x, 1),
+    OpSpec("mul_const", lambda x: -2.0 * x, 1),
+    OpSpec("rdiv_const", lambda x: 1.0 / x, 1, lambda x: abs(x) >= 0.2),
+    OpSpec("square", lambda x: x**2, 1),
+    OpSpec("cube", lambda x: x**3, 1),
+    OpSpec("pow_half", lambda x: x**0.5, 1, lambda x: x >= 0.2),
+    OpSpec("reciprocal_sqrt", lambda x: x**-0.5, 1, lambda x: x >= 0.2),
+    OpSpec("rpow_const", lambda x: 2.0**x, 1),
+    OpSpec("neg", lambda x: -x, 1),
+    OpSpec("abs", lambda x: abs(x), 1, lambda x: _away_from(x, 0.0)),
+    OpSpec("exp", ops.exp, 1, lambda x: x <= 3.0),
+    OpSpec("log", ops.log, 1, lambda x: x >= 0.2),
+    OpSpec("tanh", ops.tanh, 1),
+    OpSpec("sigmoid", ops.sigmoid, 1),
+    OpSpec("relu", ops.relu, 1, lambda x: _away_from(x, 0.0)),
+    OpSpec("sin", ops.sin, 1),
+    OpSpec("cos", ops.cos, 1),
+    OpSpec("sqrt", ops.sqrt, 1, lambda x: x >= 0.2),
+)
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A drawn expression graph: call it like ``f(*args)``; `point` is where it is safe.
+
+    `steps` lists ``(op name, operand indices)``; index i < n_inputs is input i, later
+    indices are earlier steps. The value of the last step is the result.
+    """
+
+    n_inputs: int
+    steps: tuple[tuple[str, tuple[int, ...]], ...]
+    point: tuple[float, ...]
+    table: Mapping[str, Callable[..., Any]]
+
+    def __call__(self, *args: Any) -> Any:
+        return self.evaluate(args, self.table)
+
+    def evaluate(self, args: Sequence[Any], table: Mapping[str, Callable[..., Any]]) -> Any:
+        """Evaluate with another op table (e.g. PyTorch functions) under the same names."""
+        if len(args) != self.n_inputs:
+            raise TypeError(f"this expression takes {self.n_inputs} inputs, got {len(args)}")
+        nodes = list(args)
+        for name, operands in self.steps:
+            nodes.append(table[name](*[nodes[i] for i in operands]))
+        return nodes[-1]
+
+    @property
+    def ops_used(self) -> frozenset[str]:
+        return frozenset(name for name, _ in self.steps)
+
+    def __repr__(self) -> str:
+        names = [f"x{i}" for i in range(self.n_inputs)]
+        for name, operands in self.steps:
+            names.append(f"{name}({', '.join(names[i] for i in operands)})")
+        return f"Expression({names[-1]} at {self.point})"
+
+
+def inputs(low: float = -2.0, high: float = 2.0) -> st.SearchStrategy[float]:
+    """Finite floats in [low, high], the default range of expression inputs."""
+    return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def expressions(
+    draw: Callable[..., Any],
+    max_inputs: int = 3,
+    max_steps: int = 12,
+    ops: Sequence[OpSpec] = DEFAULT_OPS,
+    point: st.SearchStrategy[float] | None = None,
+) -> Expression:
+    """Random expression graphs with a point at which each one is safely differentiable."""
+    n_inputs = draw(st.integers(1, max_inputs))
+    start = tuple(draw(point or inputs()) for _ in range(n_inputs))
+    values = list(start)
+    steps: list[tuple[str, tuple[int, ...]]] = []
+    for _ in range(draw(st.integers(1, max_steps))):
+        last = len(values) - 1
+        # Favour the latest node, so chains grow deep; otherwise any node, so they share.
+        pick = st.one_of(st.just(last), st.integers(0, last))
+        a, b = draw(pick), draw(pick)
+        choices = []
+        for spec in ops:
+            operands = (a, b)[: spec.arity]
+            result = _try(spec, [values[i] for i in operands])
+            if result is not None:
+                choices.append((spec, operands, result))
+        if not choices:
+            raise ValueError(f"no op in the table is valid at {[values[a], values[b]]}; include one defined everywhere, such as tanh")
+        spec, operands, result = draw(st.sampled_from(choices))
+        steps.append((spec.name, operands))
+        values.append(result)
+    table = {spec.name: spec.apply for spec in ops}
+    return Expression(n_inputs, tuple(steps), start, table)
+
+
+def _try(spec: OpSpec, operands: list[float]) -> float | None:
+    """The op's value at `operands` if it is safely inside its domain, else None."""
+    if not spec.valid(*operands):
+        return None
+    try:
+        result = spec.apply(*[Value(x) for x in operands])
+    except (ArithmeticError, ValueError):
+        return None
+    value = result.data if isinstance(result, Value) else float(result)
+    return value if math.isfinite(value) and abs(value) <= MAGNITUDE else None

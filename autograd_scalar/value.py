@@ -1,0 +1,276 @@
+"""The graph node, `Value`, and `Op`, the description of one differentiable primitive.
+
+A `Value` remembers only what the chain rule needs: its number, its parents in operand
+order, and the `Op` that made it. The op knows how to compute forward on floats and how
+to state its *local* derivatives; the backward pass (`backprop.py`) does the rest. So the
+engine never needs an op's name to differentiate it, and adding an op never touches
+`backward()`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any, Union
+
+from autograd_scalar import backprop
+from autograd_scalar.mode import mode
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+# A local-derivative rule receives the node's output and its operands and returns one
+# partial derivative per operand. It is called with plain floats for an ordinary backward
+# pass, and with the Values themselves when a differentiable gradient is wanted (higher
+# order), so it must be written with operators and `autograd_scalar.ops` functions that
+# accept both. It must not capture the output node: that would make a reference cycle.
+LocalGrad = Callable[..., tuple[Any, ...]]
+
+
+class Op:
+    """One differentiable primitive: its name, its forward on floats, its local derivatives.
+
+    Calling an op on Values computes the result, reports domain errors in the caller's
+    terms (naming the op and its operands), refuses to produce NaN, and records the node.
+    """
+
+    __slots__ = ("name", "forward", "local_grad")
+
+    def __init__(self, name: str, forward: Callable[..., float], local_grad: LocalGrad) -> None:
+        self.name = name
+        self.forward = forward
+        self.local_grad = local_grad
+
+    def __call__(self, *operands: Operand) -> Value:
+        try:
+            # Unrolled for one and two operands: this is the hot path of every forward pass.
+            if len(operands) == 2:
+                data = self.forward(operands[0].data, operands[1].data)  # type: ignore[union-attr]
+            elif len(operands) == 1:
+                data = self.forward(operands[0].data)  # type: ignore[union-attr]
+            else:
+                data = self.forward(*[o.data for o in operands])  # type: ignore[union-attr]
+        except AttributeError:
+            if all(isinstance(o, Value) for o in operands):
+                raise
+            return self(*[_lift_operand(self, i, o) for i, o in enumerate(operands)])
+        except (ArithmeticError, ValueError) as error:
+            raise type(error)(f"{self.describe_call(operands)}: {error}") from None
+        if data != data:
+            raise ValueError(f"{self.describe_call(operands)}: the result is nan")
+        if mode.grad_enabled:
+            return Value._node(data, self, operands)  # type: ignore[arg-type]
+        return Value._node(data, None, ())
+
+    def describe_call(self, operands: tuple[Operand, ...]) -> str:
+        """How an error message shows this op applied to `operands`, e.g. ``log(Value(...))``."""
+        shown = ", ".join(o.describe() if isinstance(o, Value) else repr(o) for o in operands)
+        return f"{self.name}({shown})"
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+class Value:
+    """A scalar in a computation graph: its value, its gradient, and how it was made.
+
+    ``data`` is the number; ``grad`` is ∂root/∂self after ``root.backward()`` (0.0 before);
+    ``label`` is a name for pictures and messages; ``op`` names the operation that produced
+    the node ('' for a leaf); ``parents`` are its operands in order, duplicates kept.
+    Equality and hashing are by identity, so Values can be set members and dict keys.
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_parents")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _as_float(data, "Value")
+        self.grad = 0.0
+        self.label = label
+        self._op: Op | None = None
+        self._parents: tuple[Value, ...] = ()
+
+    @staticmethod
+    def _node(data: float, op: Op | None, parents: tuple[Value, ...]) -> Value:
+        """Build a node without validation; `data` is already a float from an op."""
+        node = _new_value(Value)
+        node.data = data
+        node.grad = 0.0
+        node.label = ""
+        node._op = op
+        node._parents = parents
+        return node
+
+    # -- what the node is -------------------------------------------------------------
+    @property
+    def op(self) -> str:
+        """The name of the operation that produced this node; '' for a leaf."""
+        return "" if self._op is None else self._op.name
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands this node was computed from, in order (``a*a`` gives ``(a, a)``)."""
+        return self._parents
+
+    def describe(self) -> str:
+        """A short description for error messages: data, and label or op when set."""
+        text = f"Value(data={self.data!r}"
+        if self.label:
+            text += f", label={self.label!r}"
+        elif self._op is not None:
+            text += f", op={self._op.name!r}"
+        return text + ")"
+
+    def __repr__(self) -> str:
+        text = f"Value(data={self.data!r}, grad={self.grad!r}"
+        if self.label:
+            text += f", label={self.label!r}"
+        if self._op is not None:
+            text += f", op={self._op.name!r}"
+        return text + ")"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # -- gradients ----------------------------------------------------------------------
+    def backward(self) -> None:
+        """Compute ∂self/∂n for every node n this Value was computed from.
+
+        Iterative (no recursion limit). Leaves *accumulate* across calls, as in PyTorch, so
+        two calls leave each leaf at exactly twice one call; intermediate nodes hold the
+        gradient of the latest pass. Reset leaves with `zero_grad()` between steps.
+        Raises FloatingPointError, naming the node, if a gradient would become NaN.
+        """
+        backprop.accumulate_into_grad(backprop.topological_order(self))
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0.0 on this node and every node it was computed from."""
+        for node in backprop.topological_order(self):
+            node.grad = 0.0
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label: gradients will not flow through it."""
+        return Value(self.data, self.label)
+
+    # -- arithmetic: each operator lifts a plain number and defers to the op table --------
+    def __add__(self, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else ops.ADD(self, o)
+
+    def __radd__(self, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else ops.ADD(o, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else ops.SUB(self, o)
+
+    def __rsub__(self, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else ops.SUB(o, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else ops.MUL(self, o)
+
+    def __rmul__(self, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else ops.MUL(o, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else ops.DIV(self, o)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else ops.DIV(o, self)
+
+    def __pow__(self, other: Operand) -> Value:
+        if isinstance(other, Value):
+            return ops.POW(self, other)
+        exponent = _number_or_none(other)
+        return NotImplemented if exponent is None else ops.power(self, exponent)
+
+    def __rpow__(self, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else ops.POW(o, self)
+
+    def __neg__(self) -> Value:
+        return ops.NEG(self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return ops.ABS(self)
+
+    # -- named functions --------------------------------------------------------------
+    def exp(self) -> Value:
+        return ops.EXP(self)
+
+    def log(self) -> Value:
+        return ops.LOG(self)
+
+    def tanh(self) -> Value:
+        return ops.TANH(self)
+
+    def sigmoid(self) -> Value:
+        return ops.SIGMOID(self)
+
+    def relu(self) -> Value:
+        return ops.RELU(self)
+
+    def sin(self) -> Value:
+        return ops.SIN(self)
+
+    def cos(self) -> Value:
+        return ops.COS(self)
+
+    def sqrt(self) -> Value:
+        return ops.SQRT(self)
+
+
+_new_value = object.__new__
+
+
+def _number_or_none(x: object) -> float | None:
+    """`x` as a float if it is a real number (bools are not), else None."""
+    kind = type(x)
+    if kind is float:
+        return x  # type: ignore[return-value]
+    if kind is int:
+        return float(x)  # type: ignore[arg-type]
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    return None
+
+
+def _as_float(x: object, where: str) -> float:
+    number = _number_or_none(x)
+    if number is None:
+        raise TypeError(f"{where}: expected an int or a float, got {type(x).__name__} {x!r}")
+    if number != number:
+        raise ValueError(f"{where}: data is nan; a Value must hold a number")
+    return number
+
+
+def _lift(x: object) -> Value | None:
+    """`x` itself if it is a Value, a new constant leaf if it is a number, else None."""
+    if isinstance(x, Value):
+        return x
+    number = _number_or_none(x)
+    if number is None:
+        return None
+    if number != number:
+        raise ValueError("cannot combine a Value with nan")
+    return Value._node(number, None, ())
+
+
+def _lift_operand(op: Op, index: int, x: object) -> Value:
+    value = _lift(x)
+    if value is None:
+        raise TypeError(f"{op.name}: operand {index + 1} must be a Value or a number, got {type(x).__name__} {x!r}")
+    return value
+
+
+# Imported last: the op table needs `Value` and `Op` from this module.
+from autograd_scalar import ops  # noqa: E402

@@ -1,0 +1,126 @@
+"""Properties over random expression graphs drawn by the shipped strategies."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_scalar as ag
+from autograd_scalar import Value
+from autograd_scalar.testing import DEFAULT_OPS, Expression, OpSpec, expressions
+
+
+def input_values(expr: Expression) -> list[Value]:
+    return [Value(x, f"x{i}") for i, x in enumerate(expr.point)]
+
+
+@settings(max_examples=2000)
+@given(expressions())
+def test_backward_matches_central_differences(expr):
+    xs = input_values(expr)
+    out = expr(*xs)
+    if isinstance(out, Value):
+        out.backward()
+    numeric = ag.numerical_grad(expr, *expr.point)
+    for x, n in zip(xs, numeric):
+        assert x.grad == pytest.approx(n, rel=1e-4, abs=1e-5)
+
+
+@settings(max_examples=500)
+@given(expressions(max_steps=6))
+def test_every_node_states_correct_local_derivatives(expr):
+    out = expr(*input_values(expr))
+    assert ag.check_local_grads(out) >= 0
+
+
+@settings(max_examples=500)
+@given(expressions(max_steps=60, max_inputs=2))
+def test_deep_graphs_match_central_differences(expr):
+    assert ag.gradcheck(expr, *expr.point, atol=1e-4, rtol=1e-3)
+
+
+@settings(max_examples=500)
+@given(expressions())
+def test_functional_grad_equals_backward(expr):
+    xs = input_values(expr)
+    out = expr(*xs)
+    if isinstance(out, Value):
+        out.backward()
+    functional = ag.grad(expr, argnums=tuple(range(expr.n_inputs)))(*expr.point)
+    assert functional == pytest.approx([x.grad for x in xs], rel=1e-12, abs=1e-15)
+
+
+@settings(max_examples=500)
+@given(expressions())
+def test_backward_twice_doubles_leaves(expr):
+    xs = input_values(expr)
+    out = expr(*xs)
+    out.backward()
+    once = [x.grad for x in xs]
+    out.backward()
+    assert [x.grad for x in xs] == [2 * g for g in once]
+
+
+@settings(max_examples=300)
+@given(expressions(max_steps=6, max_inputs=1))
+def test_second_derivative_matches_difference_of_first(expr):
+    first = ag.grad(expr)
+    second = ag.grad(first)(expr.point[0])
+    h = 1e-5 * max(1.0, abs(expr.point[0]))
+    numeric = (first(expr.point[0] + h) - first(expr.point[0] - h)) / (2 * h)
+    assert second == pytest.approx(numeric, rel=1e-3, abs=1e-4)
+
+
+@settings(max_examples=300)
+@given(expressions(), expressions(), st.floats(-3, 3), st.floats(-3, 3))
+def test_gradient_is_linear(f, g, alpha, beta):
+    # ∇(αf + βg) = α∇f + β∇g, with f and g over their own inputs joined side by side.
+    def combined(*xs):
+        return alpha * f(*xs[: f.n_inputs]) + beta * g(*xs[f.n_inputs :])
+
+    point = f.point + g.point
+    both = ag.grad(combined, argnums=tuple(range(len(point))))(*point)
+    expected = [alpha * d for d in _grads(f)] + [beta * d for d in _grads(g)]
+    assert list(both) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def _grads(expr):
+    return ag.grad(expr, argnums=tuple(range(expr.n_inputs)))(*expr.point)
+
+
+def test_strategies_reach_every_default_op():
+    seen = set()
+
+    @settings(max_examples=300, database=None)
+    @given(expressions())
+    def collect(expr):
+        seen.update(expr.ops_used)
+
+    collect()
+    assert seen == {spec.name for spec in DEFAULT_OPS}
+
+
+def test_user_op_through_the_strategies():
+    softplus = ag.Op("softplus", lambda x: math.log1p(math.exp(x)), lambda out, x: (ag.sigmoid(x),))
+    spec = OpSpec("softplus", softplus, arity=1, valid=lambda x: abs(x) < 30)
+
+    @settings(max_examples=200, database=None)
+    @given(expressions(ops=DEFAULT_OPS + (spec,)))
+    def check(expr):
+        assert ag.gradcheck(expr, *expr.point)
+
+    check()
+
+
+def test_strategies_catch_a_wrong_user_op():
+    wrong = ag.Op("softplus", lambda x: math.log1p(math.exp(x)), lambda out, x: (ag.sigmoid(x) + 0.01,))
+    spec = OpSpec("softplus", wrong, arity=1)
+
+    @settings(max_examples=200, database=None)
+    @given(expressions(ops=(spec, OpSpec("tanh", ag.tanh, 1))))
+    def check(expr):
+        assert ag.gradcheck(expr, *expr.point)
+
+    with pytest.raises(ag.GradientCheckError):
+        check()
