@@ -38,9 +38,13 @@ def topological_order(root: Value) -> list[Value]:
             continue
         expanded.add(node)
         push(node)
-        for parent in node._parents:
-            if parent not in expanded:
-                push(parent)
+        first = node._first
+        if first is not None:
+            second = node._second
+            if second is not None and second not in expanded:
+                push(second)
+            if first not in expanded:
+                push(first)
     return order
 
 
@@ -67,23 +71,23 @@ def accumulate_into_grad(order: list[Value]) -> None:
         g = node.grad
         if g != g:  # only reachable if a caller stored nan in a grad by hand
             raise FloatingPointError(f"backward: the gradient arriving at {node.describe()} is nan")
-        parents = node._parents
-        if len(parents) == 2:
-            a, b = parents
+        a: Value = node._first  # type: ignore[assignment]  # an op node has a first operand
+        b = node._second
+        if b is None:
+            (da,) = op.local_grad(node.data, a.data)
+            ca = da * g
+            if ca != ca or (check_inf and not math.isfinite(ca)):
+                raise _non_finite_error(node, 0, da, g, ca)
+            a.grad += ca
+        else:
             da, db = op.local_grad(node.data, a.data, b.data)
             ca, cb = da * g, db * g
-            if ca != ca or cb != cb or (check_inf and not (math.isfinite(ca) and math.isfinite(cb))):
-                index = 0 if ca != ca or (check_inf and not math.isfinite(ca)) else 1
-                raise _non_finite_error(node, index, (da, db)[index], g, (ca, cb)[index])
+            if ca != ca or (check_inf and not math.isfinite(ca)):
+                raise _non_finite_error(node, 0, da, g, ca)
+            if cb != cb or (check_inf and not math.isfinite(cb)):
+                raise _non_finite_error(node, 1, db, g, cb)
             a.grad += ca
             b.grad += cb
-        else:
-            partials = op.local_grad(node.data, *[p.data for p in parents])
-            for index, parent in enumerate(parents):
-                contribution = partials[index] * g
-                if contribution != contribution or (check_inf and not math.isfinite(contribution)):
-                    raise _non_finite_error(node, index, partials[index], g, contribution)
-                parent.grad += contribution
     for leaf, grad in earlier:
         leaf.grad = grad + leaf.grad
 
@@ -112,7 +116,7 @@ def gradients(
         g = grads.get(node)
         if g is None:
             continue
-        parents = node._parents
+        parents = node.parents
         if create_graph:
             partials = op.local_grad(node, *parents)
         else:
@@ -121,9 +125,7 @@ def gradients(
             if relevant is not None and parent not in relevant:
                 continue
             contribution = partials[index] * g
-            if not create_graph and (
-                contribution != contribution or (check_inf and not math.isfinite(contribution))
-            ):
+            if not create_graph and (contribution != contribution or (check_inf and not math.isfinite(contribution))):
                 raise _non_finite_error(node, index, partials[index], g, contribution)
             previous = grads.get(parent)
             grads[parent] = contribution if previous is None else previous + contribution
@@ -134,7 +136,7 @@ def _depending_on(order: list[Value], wrt: Collection[Value]) -> set[Value]:
     """The nodes of `order` that are in `wrt` or computed from one of them."""
     relevant = set(wrt)
     for node in order:
-        if node not in relevant and any(p in relevant for p in node._parents):
+        if node not in relevant and any(p in relevant for p in node.parents):
             relevant.add(node)
     return relevant
 
@@ -142,7 +144,7 @@ def _depending_on(order: list[Value], wrt: Collection[Value]) -> set[Value]:
 def _non_finite_error(
     node: Value, index: int, local: float, upstream: float, contribution: float
 ) -> FloatingPointError:
-    operand = node._parents[index]
+    operand = node.parents[index]
     return FloatingPointError(
         f"backward: the gradient became {contribution!r} at operand {index + 1} "
         f"({operand.describe()}) of {node.describe()}: local derivative {local!r} "
@@ -153,5 +155,8 @@ def _non_finite_error(
 def _hint(node: Value, index: int) -> str:
     name = node.op
     if name == "**" and index == 1:
-        return "The derivative of base**exponent in the exponent needs log(base), undefined for a negative base; use a plain-number exponent if it is a constant."
+        return (
+            "The derivative of base**exponent in the exponent needs log(base), undefined for "
+            "a negative base; use a plain-number exponent if it is a constant."
+        )
     return "An infinite local derivative (a kink such as sqrt at 0) met a zero, or gradients overflowed."

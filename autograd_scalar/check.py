@@ -9,7 +9,7 @@ rule is wrong, which is what you need after adding an op of your own.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_scalar.backprop import topological_order
@@ -61,10 +61,11 @@ def gradcheck(
     rows = []
     failed = False
     names = _argument_names(f, len(args))
-    for name, x, a, n in zip(names, args, analytic, numeric):
+    for name, x, a, n in zip(names, args, analytic, numeric, strict=True):
         ok = abs(a - n) <= atol + rtol * abs(n)
         failed |= not ok
-        rows.append((name, repr(float(x)), _g(a), _g(n), _g(abs(a - n)), _g(_relative(a, n)), "ok" if ok else "WRONG"))
+        verdict = "ok" if ok else "WRONG"
+        rows.append((name, repr(float(x)), _g(a), _g(n), _g(abs(a - n)), _g(_relative(a, n)), verdict))
     if failed:
         table = _table(("input", "at", "analytic", "numeric", "abs error", "rel error", ""), rows)
         raise GradientCheckError(
@@ -94,23 +95,25 @@ def check_local_grads(
         op = node._op
         if op is None:
             continue
-        operands = [p.data for p in node._parents]
+        operands = [p.data for p in node.parents]
         stated = op.local_grad(node.data, *operands)
-        for i, x in enumerate(operands):
+        for i in range(len(operands)):
             numeric = _smooth_slope(op.forward, operands, i, eps)
             if numeric is None:
                 continue
             checked += 1
             if not abs(stated[i] - numeric) <= atol + rtol * abs(numeric):
-                rows.append((
-                    f"#{position}",
-                    node.label or "-",
-                    op.name,
-                    ", ".join(repr(v) for v in operands),
-                    str(i + 1),
-                    _g(stated[i]),
-                    _g(numeric),
-                ))
+                rows.append(
+                    (
+                        f"#{position}",
+                        node.label or "-",
+                        op.name,
+                        ", ".join(repr(v) for v in operands),
+                        str(i + 1),
+                        _g(stated[i]),
+                        _g(numeric),
+                    )
+                )
     if rows:
         table = _table(("node", "label", "op", "operands", "operand", "stated", "numeric"), rows)
         raise GradientCheckError(f"local derivatives that do not match finite differences:\n{table}")
@@ -157,8 +160,8 @@ def _g(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(r[c])) for r in [header, *rows]) for c in range(len(header))]
-    lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -36,7 +36,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
 
     def evaluate(*args: Any) -> tuple[Any, Any]:
         differentiable = mode.grad_depth > 0 or any(isinstance(a, Value) for a in args)
-        args = list(args)
+        call_args = list(args)
         inputs = []
         for i in positions:
             if i >= len(args):
@@ -45,11 +45,11 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
                     f"{len(args)} argument{'s' if len(args) != 1 else ''}"
                 )
             inputs.append(_input_node(args[i], names[i] if i < len(names) else f"arg{i}", f))
-            args[i] = inputs[-1]
+            call_args[i] = inputs[-1]
 
         mode.grad_depth += 1
         try:
-            out = f(*args)
+            out = f(*call_args)
         finally:
             mode.grad_depth -= 1
 

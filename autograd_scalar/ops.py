@@ -15,6 +15,8 @@ relu'(0) = 0, abs'(0) = 0, sqrt'(0) = +inf, (x**c)'(0) = ±inf for c < 1 (0 for 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from autograd_scalar.value import Number, Op, Value
 
@@ -83,6 +85,10 @@ def _sign(x: Value | float) -> float:
     return 1.0 if v > 0.0 else -1.0 if v < 0.0 else 0.0
 
 
+# The rules of sin and cos use each other's public function, defined below the table.
+sin: Callable[[Value | Number], Any]
+cos: Callable[[Value | Number], Any]
+
 # fmt: off
 ADD     = Op("+",       lambda a, b: a + b,  lambda out, a, b: (1.0, 1.0))
 SUB     = Op("-",       lambda a, b: a - b,  lambda out, a, b: (1.0, -1.0))
@@ -109,11 +115,11 @@ def power(x: Value, c: float) -> Value:
     return op(x)
 
 
-def _unary(op: Op, on_float: object):
-    def apply(x: Value | Number) -> Value | float:
+def _unary(op: Op, on_float: Callable[[float], float]) -> Callable[[Value | Number], Any]:
+    def apply(x: Value | Number) -> Any:
         if isinstance(x, Value):
             return op(x)
-        return on_float(x)  # type: ignore[operator]
+        return on_float(x)
 
     apply.__name__ = apply.__qualname__ = op.name
     apply.__doc__ = f"{op.name}(x): a Value for a Value, a float for a number."

@@ -147,7 +147,10 @@ def expressions(
             if result is not None:
                 choices.append((spec, operands, result))
         if not choices:
-            raise ValueError(f"no op in the table is valid at {[values[a], values[b]]}; include one defined everywhere, such as tanh")
+            raise ValueError(
+                f"no op in the table is valid at {[values[a], values[b]]}; "
+                "include one that is defined everywhere, such as tanh"
+            )
         spec, operands, result = draw(st.sampled_from(choices))
         steps.append((spec.name, operands))
         values.append(result)

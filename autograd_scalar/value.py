@@ -43,13 +43,14 @@ class Op:
 
     def __call__(self, *operands: Operand) -> Value:
         try:
-            # Unrolled for one and two operands: this is the hot path of every forward pass.
             if len(operands) == 2:
-                data = self.forward(operands[0].data, operands[1].data)  # type: ignore[union-attr]
+                first, second = operands
+                data = self.forward(first.data, second.data)  # type: ignore[union-attr]
             elif len(operands) == 1:
-                data = self.forward(operands[0].data)  # type: ignore[union-attr]
+                first, second = operands[0], None
+                data = self.forward(first.data)  # type: ignore[union-attr]
             else:
-                data = self.forward(*[o.data for o in operands])  # type: ignore[union-attr]
+                raise TypeError(f"{self.name}: an op takes one or two operands, got {len(operands)}")
         except AttributeError:
             if all(isinstance(o, Value) for o in operands):
                 raise
@@ -59,8 +60,8 @@ class Op:
         if data != data:
             raise ValueError(f"{self.describe_call(operands)}: the result is nan")
         if mode.grad_enabled:
-            return Value._node(data, self, operands)  # type: ignore[arg-type]
-        return Value._node(data, None, ())
+            return Value._node(data, self, first, second)  # type: ignore[arg-type]
+        return Value._node(data, None, None, None)
 
     def describe_call(self, operands: tuple[Operand, ...]) -> str:
         """How an error message shows this op applied to `operands`, e.g. ``log(Value(...))``."""
@@ -80,24 +81,29 @@ class Value:
     Equality and hashing are by identity, so Values can be set members and dict keys.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_parents")
+    # The operands live in two slots rather than a tuple: one object per node instead of
+    # two halves the work of Python's cyclic collector, which walks every live container.
+    # A unary node has _second None; a leaf has both None (and _op None).
+    __slots__ = ("data", "grad", "label", "_op", "_first", "_second")
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _as_float(data, "Value")
         self.grad = 0.0
         self.label = label
         self._op: Op | None = None
-        self._parents: tuple[Value, ...] = ()
+        self._first: Value | None = None
+        self._second: Value | None = None
 
     @staticmethod
-    def _node(data: float, op: Op | None, parents: tuple[Value, ...]) -> Value:
+    def _node(data: float, op: Op | None, first: Value | None, second: Value | None) -> Value:
         """Build a node without validation; `data` is already a float from an op."""
         node = _new_value(Value)
         node.data = data
         node.grad = 0.0
         node.label = ""
         node._op = op
-        node._parents = parents
+        node._first = first
+        node._second = second
         return node
 
     # -- what the node is -------------------------------------------------------------
@@ -109,7 +115,11 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The operands this node was computed from, in order (``a*a`` gives ``(a, a)``)."""
-        return self._parents
+        if self._first is None:
+            return ()
+        if self._second is None:
+            return (self._first,)
+        return (self._first, self._second)
 
     def describe(self) -> str:
         """A short description for error messages: data, and label or op when set."""
@@ -262,7 +272,7 @@ def _lift(x: object) -> Value | None:
         return None
     if number != number:
         raise ValueError("cannot combine a Value with nan")
-    return Value._node(number, None, ())
+    return Value._node(number, None, None, None)
 
 
 def _lift_operand(op: Op, index: int, x: object) -> Value:

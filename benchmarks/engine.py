@@ -17,40 +17,40 @@ from collections.abc import Callable
 from autograd_scalar import Value
 
 
-def deep_chain(n: int) -> tuple[Value, Value]:
+def deep_chain(n: int) -> Callable[[], Value]:
     """y = x·x·...·x: n product nodes in a chain, every one sharing the leaf x."""
     x = Value(0.5)
-    y = x
-    for _ in range(n):
-        y = y * x
-    return x, y
+
+    def forward() -> Value:
+        y = x
+        for _ in range(n):
+            y = y * x
+        return y
+
+    return forward
 
 
-def wide_sum(n: int) -> tuple[list[Value], Value]:
+def wide_sum(n: int) -> Callable[[], Value]:
+    """sum() of n leaves (created beforehand, not timed): n additions in a chain."""
     xs = [Value(float(i)) for i in range(n)]
-    return xs, sum(xs)
+    return lambda: sum(xs)  # type: ignore[return-value]
 
 
-def count_nodes(n: int, kind: str) -> int:
-    # A chain of n products has n op nodes and 1 leaf; sum() adds a constant 0 leaf.
-    return n + 1 if kind == "chain" else 2 * n + 1
-
-
-def time_per_node(build: Callable[[int], tuple], n: int, kind: str, repeat: int) -> tuple[float, float]:
-    """Best-of-`repeat` forward and backward nanoseconds per node."""
-    forward, backward = [], []
-    for _ in range(repeat):
+def time_per_node(make: Callable[[int], Callable[[], Value]], n: int, runs: int) -> tuple[float, float]:
+    """Best-of-`runs` forward and backward nanoseconds per op node."""
+    forward_ns, backward_ns = [], []
+    for _ in range(runs):
+        forward = make(n)
         gc.collect()
         start = time.perf_counter()
-        graph = build(n)
+        root = forward()
         built = time.perf_counter()
-        graph[1].backward()
+        root.backward()
         done = time.perf_counter()
-        nodes = count_nodes(n, kind)
-        forward.append((built - start) / nodes * 1e9)
-        backward.append((done - built) / nodes * 1e9)
-        del graph
-    return min(forward), min(backward)
+        forward_ns.append((built - start) / n * 1e9)
+        backward_ns.append((done - built) / n * 1e9)
+        del root
+    return min(forward_ns), min(backward_ns)
 
 
 def bytes_per_node(n: int = 100_000) -> float:
@@ -58,12 +58,12 @@ def bytes_per_node(n: int = 100_000) -> float:
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    graph = deep_chain(n)
-    graph[1].backward()
+    root = deep_chain(n)()
+    root.backward()
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
-    del graph
-    return held / count_nodes(n, "chain")
+    del root
+    return held / (n + 1)
 
 
 def micrograd_bytes_per_node(n: int = 100_000) -> float | None:
@@ -92,22 +92,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best is reported")
     args = parser.parse_args()
 
-    print("forward + backward, ns per node (best of", args.repeat, "runs, GC on)")
-    print(f"  {'graph':<22} {'nodes':>10} {'forward':>9} {'backward':>9} {'total':>9}")
-    rows = {}
-    for kind, build, n in (
-        ("chain", deep_chain, 10_000),
-        ("chain", deep_chain, 1_000_000),
-        ("sum", wide_sum, 10_000),
-        ("sum", wide_sum, 1_000_000),
-    ):
-        f, b = time_per_node(build, n, kind, args.repeat)
-        rows[kind, n] = f + b
-        label = "deep chain (y = y * x)" if kind == "chain" else "wide sum(xs)"
-        print(f"  {label:<22} {count_nodes(n, kind):>10,} {f:>9.0f} {b:>9.0f} {f + b:>9.0f}")
-    for kind in ("chain", "sum"):
-        ratio = rows[kind, 1_000_000] / rows[kind, 10_000]
-        print(f"  {kind}: time per node at 1M / at 10k = {ratio:.2f}")
+    print(f"forward + backward, ns per op node (best of {args.repeat} runs at 1M, more at 10k; GC on)")
+    print(f"  {'graph':<24} {'ops':>10} {'forward':>9} {'backward':>9} {'total':>9}")
+    totals = {}
+    for kind, make in (("deep chain (y = y * x)", deep_chain), ("wide sum(xs)", wide_sum)):
+        for n in (10_000, 1_000_000):
+            runs = args.repeat if n >= 1_000_000 else 10 * args.repeat
+            f, b = time_per_node(make, n, runs)
+            totals[kind, n] = f + b
+            print(f"  {kind:<24} {n:>10,} {f:>9.0f} {b:>9.0f} {f + b:>9.0f}")
+        ratio = totals[kind, 1_000_000] / totals[kind, 10_000]
+        print(f"  {'':<24} time per node at 1M / at 10k: {ratio:.2f}")
 
     print("memory per node, chain of 100k products after backward (tracemalloc)")
     print(f"  autograd-scalar: {bytes_per_node():.0f} bytes")

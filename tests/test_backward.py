@@ -216,7 +216,8 @@ class TestNonFiniteGradients:
     def test_nan_from_infinite_local_derivative_is_reported_by_node(self):
         x = Value(0.0, "x")
         y = (x * x).sqrt()
-        with pytest.raises(FloatingPointError, match=r"became nan at operand 1 \(Value\(data=0\.0, label='x'\)\) of Value\(data=0\.0, op='\*'\)"):
+        expected = r"became nan at operand 1 \(Value\(data=0\.0, label='x'\)\) of Value\(data=0\.0, op='\*'\)"
+        with pytest.raises(FloatingPointError, match=expected):
             y.backward()
 
     def test_exponent_gradient_for_negative_base_is_reported(self):
@@ -232,7 +233,8 @@ class TestNonFiniteGradients:
     def test_anomaly_mode_refuses_infinity_too(self):
         x = Value(0.0, "x")
         y = x.sqrt() * 2
-        with ag.detect_anomaly(), pytest.raises(FloatingPointError, match=r"became inf at operand 1 \(Value\(data=0\.0, label='x'\)\) of Value\(data=0\.0, op='sqrt'\)"):
+        expected = r"became inf at operand 1 \(Value\(data=0\.0, label='x'\)\) of Value\(data=0\.0, op='sqrt'\)"
+        with ag.detect_anomaly(), pytest.raises(FloatingPointError, match=expected):
             y.backward()
         y.backward()
         assert x.grad == math.inf

@@ -81,3 +81,15 @@ def test_check_local_grads_over_every_builtin_op():
     y = (a + b) * (a - b) / b + a**b + a**2.5 + 2**b - (-a) + abs(a)
     y = y + a.exp() + a.log() + a.tanh() + a.sigmoid() + a.relu() + a.sin() + a.cos() + a.sqrt()
     assert ag.check_local_grads(y) > 30
+
+
+def test_a_user_op_takes_one_or_two_operands():
+    fma = Op("fma", lambda a, b, c: a * b + c, lambda out, a, b, c: (b, a, 1.0))
+    with pytest.raises(TypeError, match="fma: an op takes one or two operands, got 3"):
+        fma(Value(1.0), Value(2.0), Value(3.0))
+
+
+def test_a_user_op_lifts_numbers_and_refuses_other_things():
+    assert RIGHT_SOFTPLUS(0.0).data == pytest.approx(math.log(2.0))
+    with pytest.raises(TypeError, match="softplus: operand 1 must be a Value or a number, got str"):
+        RIGHT_SOFTPLUS("0")

@@ -23,7 +23,7 @@ def test_backward_matches_central_differences(expr):
     if isinstance(out, Value):
         out.backward()
     numeric = ag.numerical_grad(expr, *expr.point)
-    for x, n in zip(xs, numeric):
+    for x, n in zip(xs, numeric, strict=True):
         assert x.grad == pytest.approx(n, rel=1e-4, abs=1e-5)
 
 

@@ -48,6 +48,6 @@ def test_gradients_agree_with_pytorch(expr):
     out.backward()
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in expr.point]
     expr.evaluate(ts, TORCH_OPS).backward()
-    for x, t in zip(xs, ts):
+    for x, t in zip(xs, ts, strict=True):
         expected = 0.0 if t.grad is None else t.grad.item()
         assert x.grad == pytest.approx(expected, rel=1e-10, abs=1e-12)
