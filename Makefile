@@ -7,19 +7,19 @@ BIN := $(VENV)/bin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Reinstall when the project's metadata changes.
-$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[plot]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-demo: $(VENV)/.installed-base
+demo: $(VENV)/.installed-demo
 	$(BIN)/python examples/shop_receipt.py
+	$(BIN)/python examples/moons.py
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
@@ -32,8 +32,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check autograd_scalar tests examples benchmarks
 	$(BIN)/mypy
 
-bench: $(VENV)/.installed-base
+bench: $(VENV)/.installed-demo
+	$(BIN)/python -m pip install --quiet micrograd==0.1.0
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/moons_step.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

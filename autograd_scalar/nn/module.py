@@ -1,0 +1,199 @@
+"""Modules: a neuron, a layer of them, and a multi-layer perceptron.
+
+Every module owns Values as parameters and exposes them in a fixed order with stable
+names (``layers.0.neurons.1.w.0``), so weights can be set from a list to reproduce a
+worked example, filtered by name, or drawn with their names in a graph picture.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from typing import Union
+
+from autograd_scalar import ops
+from autograd_scalar.value import Value
+
+Input = Union[Value, float, int]
+Activation = Union[str, Callable[[Value], Value]]
+Rng = Union[random.Random, int, None]
+
+ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
+    "relu": ops.RELU,
+    "tanh": ops.TANH,
+    "sigmoid": ops.SIGMOID,
+    "linear": lambda x: x,
+}
+
+
+class Module:
+    """Something with parameters. Subclasses implement `named_parameters`."""
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return []
+
+    def parameters(self) -> list[Value]:
+        """The trainable Values, in a fixed order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0.0 (do this before each backward pass)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def set_parameters(self, values: Sequence[float]) -> None:
+        """Overwrite the parameters' data, in `parameters()` order; the count must match."""
+        params = self.parameters()
+        if len(values) != len(params):
+            raise ValueError(f"{type(self).__name__} has {len(params)} parameters, got {len(values)} values")
+        for p, v in zip(params, values, strict=True):
+            p.data = Value(v).data
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._describe()}, parameters={len(self.parameters())})"
+
+    def _describe(self) -> str:
+        return ""
+
+
+class Neuron(Module):
+    """activation(w · x + b) for `nin` inputs.
+
+    Weights start uniform in ±1/√nin (bias 0) unless `weights` and `bias` are given.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: Activation = "relu",
+        rng: Rng = None,
+        weights: Sequence[float] | None = None,
+        bias: float = 0.0,
+    ) -> None:
+        _check_count("nin", nin)
+        self.activation_name, self.activation = _activation(activation)
+        if weights is None:
+            draw = _rng(rng)
+            scale = 1.0 / math.sqrt(nin)
+            weights = [draw.uniform(-scale, scale) for _ in range(nin)]
+        elif len(weights) != nin:
+            raise ValueError(f"Neuron({nin}): got {len(weights)} weights")
+        self.w = [Value(v) for v in weights]
+        self.b = Value(bias)
+
+    def __call__(self, x: Sequence[Input]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
+        act = self.b
+        for wi, xi in zip(self.w, x, strict=True):
+            act = act + wi * xi
+        return self.activation(act)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
+
+    def _describe(self) -> str:
+        return f"{len(self.w)}, {self.activation_name}"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same `nin` inputs; returns a list of `nout` Values."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: Activation = "relu",
+        rng: Rng = None,
+        weights: Sequence[Sequence[float]] | None = None,
+        biases: Sequence[float] | None = None,
+    ) -> None:
+        _check_count("nout", nout)
+        for name, given in (("weights", weights), ("biases", biases)):
+            if given is not None and len(given) != nout:
+                raise ValueError(f"Layer({nin}, {nout}): got {len(given)} rows of {name}")
+        draw = _rng(rng)
+        self.neurons = [
+            Neuron(
+                nin,
+                activation,
+                rng=draw,
+                weights=None if weights is None else weights[i],
+                bias=0.0 if biases is None else biases[i],
+            )
+            for i in range(nout)
+        ]
+
+    def __call__(self, x: Sequence[Input]) -> list[Value]:
+        return [n(x) for n in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"neurons.{i}.{name}", p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()]
+
+    def _describe(self) -> str:
+        first = self.neurons[0]
+        return f"{len(first.w)}, {len(self.neurons)}, {first.activation_name}"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: `nin` inputs, then one layer per entry of `nouts`.
+
+    Hidden layers use `activation`; the last uses `output_activation` (linear unless told).
+    Called on a list of floats or Values, returns a Value when the last layer is one wide,
+    a list of Values otherwise.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: Activation = "relu",
+        output_activation: Activation = "linear",
+        rng: Rng = None,
+    ) -> None:
+        _check_count("nin", nin)
+        if not nouts:
+            raise ValueError("MLP needs at least one layer size in nouts")
+        draw = _rng(rng)
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else output_activation, rng=draw)
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
+        out: Sequence[Input] = x
+        for layer in self.layers:
+            out = layer(out)
+        return out[0] if len(out) == 1 else list(out)  # type: ignore[return-value, arg-type]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
+        ]
+
+    def _describe(self) -> str:
+        sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
+        return "-".join(str(s) for s in sizes)
+
+
+def _activation(activation: Activation) -> tuple[str, Callable[[Value], Value]]:
+    if callable(activation):
+        return getattr(activation, "__name__", "custom"), activation
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)} or pass a function")
+    return activation, ACTIVATIONS[activation]
+
+
+def _rng(rng: Rng) -> random.Random:
+    if isinstance(rng, random.Random):
+        return rng
+    if rng is None or (isinstance(rng, int) and not isinstance(rng, bool)):
+        return random.Random(rng)
+    raise TypeError(f"rng must be a random.Random, an int seed or None, got {type(rng).__name__}")
+
+
+def _check_count(name: str, n: object) -> None:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{name} must be a positive int, got {n!r}")
