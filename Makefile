@@ -18,8 +18,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python examples/shop_receipt.py
-	$(BIN)/python examples/moons.py
+	$(BIN)/autograd-scalar demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -121,6 +121,16 @@ class Value:
             return (self._first,)
         return (self._first, self._second)
 
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂operand for each operand, at the current data; () for a leaf.
+
+        These are the op's own derivatives, before the chain rule multiplies them by the
+        gradient arriving from above: what a picture of backprop writes on each edge.
+        """
+        if self._op is None:
+            return ()
+        return tuple(self._op.local_grad(self.data, *[p.data for p in self.parents]))
+
     def describe(self) -> str:
         """A short description for error messages: data, and label or op when set."""
         text = f"Value(data={self.data!r}"

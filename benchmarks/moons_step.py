@@ -15,16 +15,11 @@ import argparse
 import gc
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
-
-import moons  # noqa: E402  (the example owns the data and the step)
-
-from autograd_scalar.nn import MLP, SGD  # noqa: E402
+from autograd_scalar import demo as moons
+from autograd_scalar.nn import MLP, SGD
 
 
 def ours() -> Callable[[], float]:

@@ -142,3 +142,15 @@ class TestRepr:
         v = Value(1.0)
         v.label = "bias"
         assert v.label == "bias"
+
+
+class TestLocalGrads:
+    def test_product(self):
+        a, b = Value(2.0), Value(5.0)
+        assert (a * b).local_grads() == (5.0, 2.0)
+
+    def test_leaf_has_none(self):
+        assert Value(1.0).local_grads() == ()
+
+    def test_unary(self):
+        assert Value(0.0).tanh().local_grads() == (1.0,)

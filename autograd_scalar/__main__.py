@@ -1,0 +1,7 @@
+"""``python -m autograd_scalar``: the same command line as ``autograd-scalar``."""
+
+import sys
+
+from autograd_scalar.cli import main
+
+sys.exit(main())

@@ -1,0 +1,194 @@
+"""The programs behind `autograd-scalar demo`: the shop receipt and the two moons.
+
+They live in the package, not in examples/, so the demo runs after a plain ``pip install``;
+``examples/shop_receipt.py`` and ``examples/moons.py`` are small front ends over them.
+This is the application layer, like the command line: it imports `viz` (and matplotlib,
+when installed) only inside the functions that draw.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from pathlib import Path
+
+from autograd_scalar import Value, no_grad
+from autograd_scalar.nn import MLP, SGD, hinge
+
+
+# -- seed 004: the shop receipt -----------------------------------------------------------
+def apples() -> tuple[Value, dict[str, Value]]:
+    """The price of 2 apples with tax, and its named inputs."""
+    apple, count, tax = Value(100, "apple"), Value(2, "apple count"), Value(1.1, "tax")
+    subtotal = apple * count
+    subtotal.label = "apple price"
+    price = subtotal * tax
+    price.label = "price"
+    return price, {v.label: v for v in (apple, count, tax)}
+
+
+def apples_and_oranges() -> tuple[Value, dict[str, Value]]:
+    """The price of 2 apples and 3 oranges with tax, and its named inputs."""
+    apple, apple_count = Value(100, "apple"), Value(2, "apple count")
+    orange, orange_count = Value(150, "orange"), Value(3, "orange count")
+    tax = Value(1.1, "tax")
+    apple_price = apple * apple_count
+    apple_price.label = "apple price"
+    orange_price = orange * orange_count
+    orange_price.label = "orange price"
+    subtotal = apple_price + orange_price
+    subtotal.label = "subtotal"
+    price = subtotal * tax
+    price.label = "price"
+    inputs = (apple, apple_count, orange, orange_count, tax)
+    return price, {v.label: v for v in inputs}
+
+
+def report(title: str, price: Value, inputs: dict[str, Value]) -> str:
+    """A small table: the price, then each input with its value and ∂price/∂input."""
+    width = max(len(name) for name in inputs)
+    lines = [title, f"  price = {price.data:g}", f"  {'input':<{width}}  {'value':>6}  ∂price/∂input"]
+    lines += [f"  {name:<{width}}  {v.data:>6g}  {v.grad:g}" for name, v in inputs.items()]
+    return "\n".join(lines)
+
+
+# -- two moons -------------------------------------------------------------------------------
+ALPHA = 1e-4  # L2 strength
+
+
+def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[list[list[float]], list[float]]:
+    """Two interleaving half circles: the upper one labelled −1, the lower one +1."""
+    rng = random.Random(seed)
+    half = n // 2
+    points, labels = [], []
+    for i in range(n):
+        upper = i < half
+        k, count = (i, half) if upper else (i - half, n - half)
+        angle = math.pi * k / (count - 1)
+        x, y = (math.cos(angle), math.sin(angle)) if upper else (1 - math.cos(angle), 0.5 - math.sin(angle))
+        points.append([x + rng.gauss(0, noise), y + rng.gauss(0, noise)])
+        labels.append(-1.0 if upper else 1.0)
+    return points, labels
+
+
+def loss_and_accuracy(model: MLP, points: list[list[float]], labels: list[float]) -> tuple[Value, float]:
+    scores = [model(p) for p in points]
+    data_loss = hinge(scores, labels)  # type: ignore[arg-type]
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    correct = sum((s.data > 0) == (t > 0) for s, t in zip(scores, labels, strict=True))  # type: ignore[union-attr]
+    return data_loss + reg_loss, correct / len(labels)
+
+
+def learning_rate(step: int, steps: int) -> float:
+    return 1.0 - 0.9 * step / steps
+
+
+def train_step(
+    model: MLP, optimizer: SGD, points: list[list[float]], labels: list[float], lr: float
+) -> tuple[float, float]:
+    """One full step: forward over every point, loss, backward, update. Returns loss, accuracy."""
+    loss, accuracy = loss_and_accuracy(model, points, labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.lr = lr
+    optimizer.step()
+    return loss.data, accuracy
+
+
+def train(steps: int = 100, seed: int = 1337, progress: bool = False) -> tuple[MLP, list[tuple[float, float]]]:
+    points, labels = make_moons()
+    model = MLP(2, [16, 16, 1], rng=seed)
+    optimizer = SGD(model.parameters(), lr=1.0)
+    history = []
+    for step in range(steps):
+        history.append(train_step(model, optimizer, points, labels, learning_rate(step, steps)))
+        if progress:
+            _show_progress(step, steps, *history[-1])
+    return model, history
+
+
+def _show_progress(step: int, steps: int, loss: float, accuracy: float) -> None:
+    done = (step + 1) * 30 // steps
+    line = f"  [{'#' * done}{'.' * (30 - done)}] step {step + 1:>3}/{steps}  loss {loss:.4f}  accuracy {accuracy:.0%}"
+    if sys.stdout.isatty():
+        print("\r" + line, end="\n" if step == steps - 1 else "", flush=True)
+    elif step % 10 == 9 or step == steps - 1:
+        print(line, flush=True)
+
+
+def plot(model: MLP, history: list[tuple[float, float]], out: Path) -> list[Path]:
+    """Decision boundary and loss curve as PNGs; needs matplotlib (the `plot` extra)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points, labels = make_moons()
+    out.mkdir(parents=True, exist_ok=True)
+    grid = [i / 10 for i in range(-20, 31)]
+    with no_grad():
+        scores = [[model([x, y]).data for x in grid] for y in grid]  # type: ignore[union-attr]
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.contourf(grid, grid, scores, levels=[-1e9, 0, 1e9], colors=["#c2d4f4", "#f4c2c2"], alpha=0.8)
+    ax.scatter([p[0] for p in points], [p[1] for p in points], c=labels, cmap="coolwarm", edgecolors="k", s=18)
+    ax.set_title("two moons: decision boundary")
+    boundary = out / "moons_boundary.png"
+    fig.savefig(boundary, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.plot([loss for loss, _ in history])
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title("two moons: training loss")
+    curve = out / "moons_loss.png"
+    fig.savefig(curve, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return [boundary, curve]
+
+
+def draw_receipts(out: Path) -> list[Path]:
+    """The apples and the apples + oranges graphs as SVG and PNG, and the backward animation."""
+    import viz
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem, build in (("receipt_apples", apples), ("receipt_apples_oranges", apples_and_oranges)):
+        price, _ = build()
+        price.backward()
+        for suffix in (".svg", ".png"):
+            written.append(viz.render(price, out / (stem + suffix), local_grads=True))
+    price, _ = apples_and_oranges()
+    written.append(viz.animate_backward(price, out / "receipt_backward.html", title="The shop receipt, backward"))
+    return written
+
+
+def show_receipts(out: Path) -> None:
+    """Print both receipts' tables, then write their pictures and the animation to `out`."""
+    for title, build in (("2 apples, tax 1.1", apples), ("2 apples + 3 oranges, tax 1.1", apples_and_oranges)):
+        price, inputs = build()
+        price.backward()
+        print(report(title, price, inputs))
+        print()
+    for path in draw_receipts(out):
+        print(f"wrote {path}")
+
+
+def show_moons(out: Path, steps: int = 100) -> None:
+    """Train on two moons with a progress line; plot to `out` when matplotlib is there."""
+    print(f"two moons: 100 points, MLP 2-16-16-1 (337 parameters), hinge + L2, SGD, {steps} steps")
+    model, history = train(steps, progress=True)
+    print(f"  final loss {history[-1][0]:.4f}, training accuracy {history[-1][1]:.0%}")
+    try:
+        written = plot(model, history, out)
+    except ImportError:
+        print("  (install the plot extra, pip install 'autograd-scalar[plot]', for the pictures)")
+    else:
+        print("  wrote " + ", ".join(str(p) for p in written))
+
+
+def run(out: Path = Path("out"), steps: int = 100) -> None:
+    """The main demo: the receipts' numbers and pictures, then two-moons training."""
+    show_receipts(out)
+    print()
+    show_moons(out, steps)

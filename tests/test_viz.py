@@ -1,0 +1,255 @@
+"""viz: DOT pictures, rendering without a system Graphviz, the text tree, the animation."""
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import viz
+from autograd_scalar import Value, demo
+from viz import renderer
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def receipt(build=demo.apples):
+    price, inputs = build()
+    price.backward()
+    return price, inputs
+
+
+class TestDrawDot:
+    def test_golden_apples(self):
+        """The golden file's numbers were checked by hand against seed 004: 2.2, 110, 200."""
+        price, _ = receipt()
+        assert viz.draw_dot(price).source == (GOLDEN / "receipt_apples.dot").read_text()
+
+    def test_golden_apples_and_oranges_with_the_chain_rule_on_edges(self):
+        """Checked by hand: gradients 2.2, 110, 3.3, 165, 650; each edge local × upstream."""
+        price, _ = receipt(demo.apples_and_oranges)
+        expected = (GOLDEN / "receipt_apples_oranges_local_grads.dot").read_text()
+        assert viz.draw_dot(price, local_grads=True, number_backward=True).source == expected
+
+    def test_output_is_deterministic_across_fresh_graphs(self):
+        first = viz.draw_dot(receipt(demo.apples_and_oranges)[0], local_grads=True).source
+        second = viz.draw_dot(receipt(demo.apples_and_oranges)[0], local_grads=True).source
+        assert first == second
+
+    def test_numbers_are_formatted_for_people(self):
+        price, _ = receipt()
+        assert price.data != 220  # 220.00000000000003 in floating point
+        assert "data 220 " in viz.draw_dot(price).source
+
+    def test_precision_is_configurable(self):
+        x = Value(1 / 3, "x")
+        assert "data 0.33 " in viz.draw_dot(x, precision=2).source
+
+    def test_duplicate_operands_draw_two_edges(self):
+        a = Value(3.0, "a")
+        square = a * a
+        source = viz.draw_dot(square).source
+        assert source.count("v0 -> v1_op") == 2
+
+    def test_before_backward_grads_are_marked_unknown(self):
+        price, _ = demo.apples()
+        source = viz.draw_dot(price).source
+        assert "gradients not computed yet" in source
+        assert "grad ?" in source and "grad 0" not in source
+
+    def test_local_grads_before_backward_show_only_the_local_derivative(self):
+        price, _ = demo.apples()
+        assert 'label="local 2"' in viz.draw_dot(price, local_grads=True).source
+
+    def test_highlight(self):
+        price, inputs = receipt()
+        source = viz.draw_dot(price, highlight=[inputs["tax"]]).source
+        assert re.search(r'v3 \[label="\{ tax .*fillcolor=gold', source)
+
+    def test_colour_by_gradient_sign(self):
+        x, y = Value(2.0, "x"), Value(-3.0, "y")
+        z = x * y  # ∂z/∂x = -3 (negative: red), ∂z/∂y = 2 (positive: green)
+        z.backward()
+        source = viz.draw_dot(z, color_by_grad=True).source
+
+        def rgb(name):
+            line = next(line for line in source.splitlines() if "{ " + name + " " in line)
+            code = re.search(r'fillcolor="#(\w{6})"', line).group(1)
+            return [int(code[i : i + 2], 16) for i in (0, 2, 4)]
+
+        red, green = rgb("x"), rgb("y")
+        assert red[0] > red[1] and green[1] > green[0]
+
+    def test_top_to_bottom(self):
+        price, _ = receipt()
+        source = viz.draw_dot(price, rankdir="TB").source
+        assert "rankdir=TB" in source and 'label="apple | data 100' in source
+
+    def test_record_characters_are_escaped(self):
+        v = Value(1.0, "a|b{c}")
+        assert r"a\|b\{c\}" in viz.draw_dot(v).source
+
+    def test_big_graphs_are_refused_with_advice(self):
+        x = Value(1.0)
+        y = x
+        for _ in range(500):
+            y = y * x
+        with pytest.raises(viz.GraphTooLargeError, match=r"501 nodes, more than max_nodes=400.*text_tree"):
+            viz.draw_dot(y)
+        assert viz.draw_dot(y, max_nodes=2000).source.startswith("digraph")
+
+    @pytest.mark.parametrize(("option", "value"), [("rankdir", "XY"), ("precision", 0)])
+    def test_bad_options(self, option, value):
+        with pytest.raises(ValueError, match=option):
+            viz.draw_dot(Value(1.0), **{option: value})
+
+    def test_drawing_does_not_change_the_graph(self):
+        price, inputs = receipt()
+        before = [(v.data, v.grad, v.label) for v in inputs.values()]
+        viz.draw_dot(price, local_grads=True, color_by_grad=True)
+        assert [(v.data, v.grad, v.label) for v in inputs.values()] == before
+
+
+class TestRender:
+    def test_svg_through_the_bundled_renderer(self, tmp_path):
+        price, _ = receipt()
+        path = viz.render(price, tmp_path / "apples.svg", renderer="graphviz-pure", local_grads=True)
+        root = ET.parse(path).getroot()
+        assert root.tag.endswith("svg")
+        text = path.read_text()
+        assert "apple price" in text and "grad 2.2" in text and "2 × 1.1 = 2.2" in text
+
+    def test_png_through_the_bundled_renderer(self, tmp_path):
+        price, _ = receipt()
+        path = viz.render(price, tmp_path / "apples.png", renderer="graphviz-pure")
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000
+
+    def test_dot_suffix_writes_the_source(self, tmp_path):
+        price, _ = receipt()
+        path = viz.render(price, tmp_path / "apples.dot")
+        assert path.read_text() == (GOLDEN / "receipt_apples.dot").read_text()
+
+    def test_pdf_needs_the_system_dot(self, tmp_path):
+        with pytest.raises(viz.RendererError, match="PDF needs the system Graphviz"):
+            viz.render(Value(1.0), tmp_path / "x.pdf", renderer="graphviz-pure")
+
+    def test_unknown_suffix(self, tmp_path):
+        with pytest.raises(viz.RendererError, match=r"cannot tell the format from 'x.gif'"):
+            viz.render(Value(1.0), tmp_path / "x.gif")
+
+    def test_no_renderer_names_both_fixes(self, monkeypatch):
+        monkeypatch.setattr(renderer, "_which", lambda name: None)
+        with pytest.raises(viz.RendererError, match=r"pip install graphviz-pure.*apt install graphviz"):
+            viz.find_renderer()
+
+    def test_bundled_renderer_is_found_without_path(self, monkeypatch):
+        monkeypatch.setenv("PATH", "")
+        kind, path = viz.find_renderer("graphviz-pure")
+        assert kind == "graphviz-pure" and Path(path).exists()
+
+
+class TestJupyter:
+    def test_picture_renders_svg_for_jupyter_without_system_graphviz(self, monkeypatch):
+        monkeypatch.setattr(renderer, "_which", lambda name: None if name == "dot" else _bundled())
+        price, _ = receipt()
+        bundle = viz.draw_dot(price)._repr_mimebundle_()
+        assert bundle["image/svg+xml"].lstrip().startswith("<?xml") and "apple price" in bundle["image/svg+xml"]
+
+    def test_values_register_with_an_ipython_shell(self):
+        registered = {}
+
+        class Formatter:
+            def for_type(self, kind, function):
+                registered[kind] = function
+
+        class Shell:
+            display_formatter = type("DisplayFormatter", (), {"formatters": {"image/svg+xml": Formatter()}})()
+
+        assert viz.register_ipython(Shell()) is True
+        svg = registered[Value](receipt()[0])
+        assert "<svg" in svg and "tax" in svg
+
+    def test_without_ipython_nothing_is_registered(self):
+        assert viz.register_ipython() is False
+
+
+def _bundled():
+    import shutil
+    import sys
+
+    return shutil.which("graphviz-pure", path=str(Path(sys.executable).parent))
+
+
+class TestTextTree:
+    def test_apples_after_backward(self):
+        price, _ = receipt()
+        assert viz.text_tree(price) == (
+            "price = 220   grad 1   ← *\n"
+            "├─ apple price = 200   grad 1.1   ← *\n"
+            "│  ├─ apple = 100   grad 2.2\n"
+            "│  └─ apple count = 2   grad 110\n"
+            "└─ tax = 1.1   grad 200"
+        )
+
+    def test_before_backward(self):
+        price, _ = demo.apples()
+        text = viz.text_tree(price)
+        assert "grad" not in text.replace("gradients not computed yet", "")
+        assert text.endswith("(gradients not computed yet: call backward() on the root)")
+
+    def test_shared_nodes_are_expanded_once(self):
+        x = Value(2.0, "x")
+        h = (x * x).tanh()
+        h.label = "h"
+        y = h + h
+        y.backward()
+        lines = viz.text_tree(y).splitlines()
+        assert sum("h = " in line for line in lines) == 2
+        assert sum("(above)" in line for line in lines) == 1
+
+    def test_max_depth(self):
+        x = Value(1.0, "x")
+        y = x.sin().cos().exp()
+        y.backward()
+        lines = viz.text_tree(y, max_depth=1).splitlines()
+        assert len(lines) == 3 and lines[-1].endswith("└─ …")
+
+    def test_deep_chain_prints_without_recursion(self):
+        x = Value(0.5)
+        y = x
+        for _ in range(5000):
+            y = y.sin()
+        assert len(viz.text_tree(y).splitlines()) == 5002
+
+
+class TestAnimation:
+    def test_one_frame_per_node_well_formed_and_offline(self, tmp_path):
+        price, _ = demo.apples_and_oranges()
+        path = viz.animate_backward(price, tmp_path / "backward.html", frames_dir=tmp_path / "frames")
+        text = path.read_text()
+        root = ET.fromstring(text.split("\n", 1)[1])  # after the HTML5 doctype, the page is XML
+        frames = [e for e in root.iter() if e.get("class") == "frame"]
+        assert len(frames) == 9
+        assert len(list((tmp_path / "frames").glob("frame_*.svg"))) == 9
+        assert all(any(e.tag.endswith("svg") for e in f.iter()) for f in frames)
+        assert not re.search(r"(src|href)=\"https?:", text)
+
+    def test_frames_follow_backward_order_with_chain_rule_captions(self, tmp_path):
+        price, _ = demo.apples_and_oranges()
+        text = viz.animate_backward(price, tmp_path / "b.html").read_text()
+        captions = re.findall(r'<p class="caption">(.*?)</p>', text)
+        assert captions[0].startswith("Step 1 of 9: ∂price/∂price = 1")
+        assert "∂price/∂tax = 650 × 1 = 650" in captions[1]
+        assert captions[-1] == "Step 9 of 9: ∂price/∂apple = 2 × 1.1 = 2.2"
+
+    def test_current_node_is_highlighted_and_later_grads_hidden(self, tmp_path):
+        price, _ = demo.apples_and_oranges()
+        text = viz.animate_backward(price, tmp_path / "b.html").read_text()
+        second = text.split('id="frame-2"')[1].split('id="frame-3"')[0]
+        assert "grad 650" in second and "grad ?" in second and 'fill="gold"' in second
+
+    def test_runs_backward_when_needed(self, tmp_path):
+        price, inputs = demo.apples()
+        viz.animate_backward(price, tmp_path / "b.html")
+        assert inputs["tax"].grad == pytest.approx(200)

@@ -1,0 +1,172 @@
+"""`draw_dot`: a computation graph as Graphviz DOT, drawn the way backprop is taught.
+
+Each Value is a record ``label | data | grad``; each operation is a small circle between
+its operands and its result; values flow left to right. Node names come from the
+topological order, never from ``id()``, so one graph always gives the same DOT text.
+This module only reads the graph; it never changes a node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+import graphviz
+
+from autograd_scalar import Value, topological_order
+from viz.renderer import RendererError, dot_to_bytes
+
+DEFAULT_MAX_NODES = 400
+
+_OP_SYMBOLS = {"*": "×", "/": "÷", "-": "−", "neg": "−x"}
+
+
+class GraphTooLargeError(ValueError):
+    """The graph has more nodes than a picture can show; the message says what to do."""
+
+
+class GraphPicture(graphviz.Digraph):
+    """A `graphviz.Digraph` that renders with the renderer `viz.render` finds.
+
+    So it displays inline in Jupyter even where no system Graphviz is installed.
+    """
+
+    def _repr_image_svg_xml(self) -> str:
+        return dot_to_bytes(self.source, "svg").decode("utf-8")
+
+    def _repr_image_png(self) -> bytes:
+        return dot_to_bytes(self.source, "png")
+
+    def _repr_image_jpeg(self) -> bytes:
+        raise RendererError("JPEG is not offered; use SVG or PNG")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How to draw; every field is a `draw_dot` keyword argument."""
+
+    rankdir: str = "LR"
+    precision: int = 6
+    local_grads: bool = False
+    number_backward: bool = False
+    highlight: Collection[Value] = field(default_factory=tuple)
+    color_by_grad: bool = False
+    max_nodes: int = DEFAULT_MAX_NODES
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    precision: int = 6,
+    local_grads: bool = False,
+    number_backward: bool = False,
+    highlight: Iterable[Value] = (),
+    color_by_grad: bool = False,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> GraphPicture:
+    """The graph that `root` was computed from, as a Graphviz digraph.
+
+    rankdir: "LR" (left to right, as in the shop-receipt figure) or "TB".
+    precision: significant digits shown (220, not 220.00000000000003).
+    local_grads: write on each edge the local derivative times the upstream gradient and
+        their product, the chain-rule step ``2 × 1.1 = 2.2``.
+    number_backward: number the values in the order the backward pass visits them.
+    highlight: Values to draw in gold.
+    color_by_grad: fill values green (positive gradient) or red (negative), stronger for
+        larger magnitudes.
+    max_nodes: refuse larger graphs with `GraphTooLargeError`, which says what to do.
+
+    Until ``root.backward()`` has run (root.grad is still 0), gradients show as "?" and the
+    picture says they are not computed yet, rather than showing zeros as if they were results.
+    """
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+    if not isinstance(precision, int) or not 1 <= precision <= 17:
+        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
+    style = Style(rankdir, precision, local_grads, number_backward, tuple(highlight), color_by_grad, max_nodes)
+    return build(root, style)
+
+
+def build(root: Value, style: Style, revealed: int | None = None) -> GraphPicture:
+    """The picture; with `revealed`, only the first `revealed` nodes in backward order show
+    their gradients and the last of them is highlighted (a frame of the animation)."""
+    order = topological_order(root)
+    if len(order) > style.max_nodes:
+        raise GraphTooLargeError(
+            f"the graph has {len(order):,} nodes, more than max_nodes={style.max_nodes}: a picture that "
+            "large is unreadable and slow to lay out. Draw a smaller part (the loss of one sample, one "
+            "neuron), pass max_nodes= to draw it anyway, or print viz.text_tree(root, max_depth=4)."
+        )
+    name = {node: f"v{i}" for i, node in enumerate(order)}
+    backward_rank = {node: len(order) - i for i, node in enumerate(order)}
+    computed = root.grad != 0.0
+    shown_grad = computed if revealed is None else True
+    current = None if revealed is None else order[len(order) - revealed]
+    highlighted = set(style.highlight) | ({current} if current is not None else set())
+    largest = max((abs(n.grad) for n in order), default=0.0) or 1.0
+    fmt = _formatter(style.precision)
+
+    def grad_known(node: Value) -> bool:
+        if revealed is None:
+            return computed
+        return backward_rank[node] <= revealed
+
+    dot = GraphPicture(name="computation_graph")
+    dot.attr(rankdir=style.rankdir, fontname="Helvetica", fontsize="11")
+    dot.attr("node", fontname="Helvetica", fontsize="11")
+    dot.attr("edge", fontname="Helvetica", fontsize="9")
+    if not shown_grad:
+        dot.attr(label="gradients not computed yet: call backward() on the root", labelloc="t")
+
+    for node in order:
+        fields = [_escape(node.label) if node.label else "", f"data {fmt(node.data)}"]
+        fields.append(f"grad {fmt(node.grad)}" if grad_known(node) else "grad ?")
+        if style.number_backward:
+            fields.insert(0, f"#{backward_rank[node]}")
+        record = " | ".join(f for f in fields if f)
+        attrs = {"shape": "record", "label": "{ " + record + " }" if style.rankdir in ("LR", "RL") else record}
+        fill = _fill(node, style, highlighted, grad_known(node), largest)
+        if fill:
+            attrs.update(style="filled", fillcolor=fill)
+        dot.node(name[node], **attrs)
+        if node.op:
+            op_name = name[node] + "_op"
+            dot.node(op_name, label=_escape(_OP_SYMBOLS.get(node.op, node.op)), shape="circle", width="0.3")
+            dot.edge(op_name, name[node])
+            partials = node.local_grads()
+            for parent, local in zip(node.parents, partials, strict=True):
+                label = _edge_label(local, node.grad, fmt, grad_known(node)) if style.local_grads else None
+                dot.edge(name[parent], op_name, **({"label": label} if label else {}))
+    return dot
+
+
+def _edge_label(local: float, upstream: float, fmt, known: bool) -> str:  # type: ignore[no-untyped-def]
+    if not known:
+        return f"local {fmt(local)}"
+    return f"{fmt(local)} × {fmt(upstream)} = {fmt(local * upstream)}"
+
+
+def _fill(node: Value, style: Style, highlighted: set[Value], known: bool, largest: float) -> str | None:
+    if node in highlighted:
+        return "gold"
+    if not (style.color_by_grad and known) or node.grad == 0.0:
+        return None
+    strength = min(1.0, abs(node.grad) / largest)
+    base = (46, 160, 67) if node.grad > 0 else (214, 39, 40)
+    r, g, b = (round(255 - (255 - c) * (0.25 + 0.75 * strength)) for c in base)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _formatter(precision: int):  # type: ignore[no-untyped-def]
+    def fmt(x: float) -> str:
+        text = f"{x:.{precision}g}"
+        return "0" if text == "-0" else text
+
+    return fmt
+
+
+def _escape(text: str) -> str:
+    """Escape the characters that mean something inside a record label."""
+    for ch in "\\{}|<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
