@@ -2,12 +2,16 @@
 
 from autograd_scalar.backprop import topological_order
 from autograd_scalar.check import GradientCheckError, check_local_grads, gradcheck, numerical_grad
+from autograd_scalar.compiler import Compiled, TraceError, compile
 from autograd_scalar.functional import grad, value_and_grad
 from autograd_scalar.mode import detect_anomaly, is_grad_enabled, no_grad
 from autograd_scalar.ops import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from autograd_scalar.value import Op, Value
 
 __all__ = [
+    "Compiled",
+    "TraceError",
+    "compile",
     "GradientCheckError",
     "check_local_grads",
     "grad",

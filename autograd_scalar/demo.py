@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from autograd_scalar import Value, no_grad
-from autograd_scalar.nn import MLP, SGD, hinge
+from autograd_scalar import Value, compile, no_grad, ops
+from autograd_scalar.nn import MLP, SGD, functional_call, hinge
 
 
 # -- seed 004: the shop receipt -----------------------------------------------------------
@@ -108,6 +109,56 @@ def train(steps: int = 100, seed: int = 1337, progress: bool = False) -> tuple[M
     return model, history
 
 
+def compiled_train_step(
+    model: MLP, points: list[list[float]], labels: list[float]
+) -> Callable[[float], tuple[float, float]]:
+    """A function running one training step (at a given learning rate) by compiled replay.
+
+    The model becomes a function of its parameters (`functional_call`); `compile` traces
+    one sample's hinge term with the 337 parameters and the sample as arguments, once.
+    Each step replays it over the points, sums the gradients, adds the compiled L2 term
+    and updates: the same arithmetic as the eager `train_step`. Returns loss, accuracy.
+    """
+    params = model.parameters()
+    count = len(params)
+
+    def sample_hinge(*args: Value) -> Value:
+        score = functional_call(model, args[:count], args[count : count + 2])
+        return ops.relu(1 - args[-1] * score)  # type: ignore[operator]
+
+    def l2(*weights: Value) -> Value:
+        return ALPHA * sum(w * w for w in weights)  # type: ignore[return-value]
+
+    hinge_step, l2_step = compile(sample_hinge), compile(l2)
+    samples = list(zip(points, labels, strict=True))
+
+    def step(lr: float) -> tuple[float, float]:
+        weights = [p.data for p in params]
+        results = [hinge_step(*weights, x0, x1, label) for (x0, x1), label in samples]
+        total = sum(value for value, _ in results)
+        correct = sum(value < 1.0 for value, _ in results)  # relu(1 - label·score) < 1 iff label·score > 0
+        sums = list(map(sum, zip(*[grads[:count] for _, grads in results], strict=True)))
+        reg_value, reg_grads = l2_step(*weights)
+        for p, s, r in zip(params, sums, reg_grads, strict=True):
+            p.data -= lr * (s / len(samples) + r)
+        return total / len(samples) + reg_value, correct / len(samples)
+
+    return step
+
+
+def train_compiled(steps: int = 100, seed: int = 1337, progress: bool = False) -> tuple[MLP, list[tuple[float, float]]]:
+    """The same training as `train`, with the per-sample loss compiled once and replayed."""
+    points, labels = make_moons()
+    model = MLP(2, [16, 16, 1], rng=seed)
+    step = compiled_train_step(model, points, labels)
+    history = []
+    for k in range(steps):
+        history.append(step(learning_rate(k, steps)))
+        if progress:
+            _show_progress(k, steps, *history[-1])
+    return model, history
+
+
 def _show_progress(step: int, steps: int, loss: float, accuracy: float) -> None:
     done = (step + 1) * 30 // steps
     line = f"  [{'#' * done}{'.' * (30 - done)}] step {step + 1:>3}/{steps}  loss {loss:.4f}  accuracy {accuracy:.0%}"
@@ -174,10 +225,11 @@ def show_receipts(out: Path) -> None:
         print(f"wrote {path}")
 
 
-def show_moons(out: Path, steps: int = 100) -> None:
+def show_moons(out: Path, steps: int = 100, compiled: bool = False) -> None:
     """Train on two moons with a progress line; plot to `out` when matplotlib is there."""
-    print(f"two moons: 100 points, MLP 2-16-16-1 (337 parameters), hinge + L2, SGD, {steps} steps")
-    model, history = train(steps, progress=True)
+    how = "compiled replay" if compiled else "eager"
+    print(f"two moons: 100 points, MLP 2-16-16-1 (337 parameters), hinge + L2, SGD, {steps} steps, {how}")
+    model, history = (train_compiled if compiled else train)(steps, progress=True)
     print(f"  final loss {history[-1][0]:.4f}, training accuracy {history[-1][1]:.0%}")
     try:
         written = plot(model, history, out)

@@ -16,6 +16,7 @@ class _Mode(threading.local):
     grad_enabled: bool = True
     anomaly: bool = False
     grad_depth: int = 0  # how many grad()/value_and_grad() evaluations enclose this code
+    tracer: object = None  # the compiler's trace in progress in this thread, if any
 
 
 mode = _Mode()

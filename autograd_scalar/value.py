@@ -85,6 +85,7 @@ class Value:
     # two halves the work of Python's cyclic collector, which walks every live container.
     # A unary node has _second None; a leaf has both None (and _op None).
     __slots__ = ("data", "grad", "label", "_op", "_first", "_second")
+    __hash__ = object.__hash__  # defining ordering must not cost Values their identity hash
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _as_float(data, "Value")
@@ -150,6 +151,22 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    # Ordering compares data and returns a bool, so `if x > 0:` works in plain Python.
+    # (Equality stays identity: Values are graph nodes, usable as set members.)
+    # While `autograd_scalar.compile` traces a function, each comparison is recorded as a
+    # guard, so a replay that would take the other branch retraces instead.
+    def __lt__(self, other: Operand) -> bool:
+        return _compare(self, other, "<")
+
+    def __le__(self, other: Operand) -> bool:
+        return _compare(self, other, "<=")
+
+    def __gt__(self, other: Operand) -> bool:
+        return _compare(self, other, ">")
+
+    def __ge__(self, other: Operand) -> bool:
+        return _compare(self, other, ">=")
 
     # -- gradients ----------------------------------------------------------------------
     def backward(self) -> None:
@@ -283,6 +300,24 @@ def _lift(x: object) -> Value | None:
     if number != number:
         raise ValueError("cannot combine a Value with nan")
     return Value._node(number, None, None, None)
+
+
+_COMPARISONS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _compare(value: Value, other: object, symbol: str) -> bool:
+    other_data = other.data if isinstance(other, Value) else _number_or_none(other)
+    if other_data is None:
+        return NotImplemented
+    result: bool = _COMPARISONS[symbol](value.data, other_data)
+    if mode.tracer is not None:
+        mode.tracer.guard(value, symbol, other, result)  # type: ignore[attr-defined]
+    return result
 
 
 def _lift_operand(op: Op, index: int, x: object) -> Value:

@@ -7,7 +7,10 @@ With matplotlib installed (``pip install autograd-scalar[plot]``) it also writes
 decision-boundary picture and a loss curve. The data and the training loop live in
 `autograd_scalar.demo`, so `autograd-scalar demo` runs the same program.
 
-Run: ``python examples/moons.py [--steps N] [--out DIR]``.
+With ``--compiled`` the per-sample loss is traced once by `autograd_scalar.compile` and
+replayed as straight-line Python: the same numbers, many times faster.
+
+Run: ``python examples/moons.py [--steps N] [--out DIR] [--compiled]``.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train an MLP on two moons.")
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--out", type=Path, default=Path("out"), help="where the PNGs go (default: out/)")
+    parser.add_argument("--compiled", action="store_true", help="trace the per-sample loss once and replay it")
     args = parser.parse_args(argv)
-    show_moons(args.out, args.steps)
+    show_moons(args.out, args.steps, args.compiled)
 
 
 if __name__ == "__main__":

@@ -137,8 +137,8 @@ def test_xor_is_learned():
     assert [round(model(x).data) for x, _ in example.DATA] == [t for _, t in example.DATA]
 
 
-def test_moons_reaches_98_percent():
-    _, history = demo.train(100)
+def test_moons_reaches_98_percent(eager_moons_run):
+    _, history = eager_moons_run
     assert history[-1][1] >= 0.98
     assert history[-1][0] < history[0][0]
 
@@ -159,6 +159,7 @@ def test_moons_data_is_two_balanced_half_circles():
         ("softmax_classifier", [], "accuracy 100%"),
         ("xor", [], "accuracy 100%"),
         ("moons", ["--steps", "2", "--out", "{tmp}"], "final loss"),
+        ("moons", ["--steps", "2", "--out", "{tmp}", "--compiled"], "compiled replay"),
     ],
 )
 def test_runs_as_a_script(script, args, expected, tmp_path):

@@ -154,3 +154,21 @@ class TestLocalGrads:
 
     def test_unary(self):
         assert Value(0.0).tanh().local_grads() == (1.0,)
+
+
+class TestOrdering:
+    def test_comparisons_use_data_and_return_bools(self):
+        x, y = Value(2.0), Value(3.0)
+        assert (x < y, x <= y, x > y, x >= y) == (True, True, False, False)
+        assert (x > 1, x < 1.5, 3 > x, x >= 2) == (True, False, True, True)
+
+    def test_equality_stays_identity(self):
+        assert Value(2.0) != Value(2.0) and not (Value(2.0) == 2.0)
+
+    def test_comparing_with_other_types_is_a_type_error(self):
+        with pytest.raises(TypeError):
+            assert Value(1.0) < "a"
+
+    def test_values_still_hash_by_identity(self):
+        x = Value(1.0)
+        assert {x: 1}[x] == 1

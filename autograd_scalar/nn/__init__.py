@@ -10,7 +10,7 @@ from autograd_scalar.nn.losses import (
     softmax_cross_entropy,
     squared_error,
 )
-from autograd_scalar.nn.module import MLP, Layer, Module, Neuron
+from autograd_scalar.nn.module import MLP, Layer, Module, Neuron, functional_call
 from autograd_scalar.nn.optim import SGD, Adam, Optimizer
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "binary_cross_entropy",
+    "functional_call",
     "binary_cross_entropy_with_logits",
     "hinge",
     "log_softmax",

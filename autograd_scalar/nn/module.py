@@ -53,6 +53,10 @@ class Module:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._describe()}, parameters={len(self.parameters())})"
 
+    def _replace_parameters(self, values: Sequence[Value]) -> list[Value]:
+        """Put `values` where the parameters are, in `parameters()` order; return the old ones."""
+        raise NotImplementedError
+
     def _describe(self) -> str:
         return ""
 
@@ -93,6 +97,11 @@ class Neuron(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
 
+    def _replace_parameters(self, values: Sequence[Value]) -> list[Value]:
+        old = [*self.w, self.b]
+        self.w, self.b = list(values[: len(self.w)]), values[len(self.w)]
+        return old
+
     def _describe(self) -> str:
         return f"{len(self.w)}, {self.activation_name}"
 
@@ -130,6 +139,9 @@ class Layer(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{i}.{name}", p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()]
+
+    def _replace_parameters(self, values: Sequence[Value]) -> list[Value]:
+        return _replace_in_parts(self.neurons, values)
 
     def _describe(self) -> str:
         first = self.neurons[0]
@@ -173,9 +185,38 @@ class MLP(Module):
             (f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
         ]
 
+    def _replace_parameters(self, values: Sequence[Value]) -> list[Value]:
+        return _replace_in_parts(self.layers, values)
+
     def _describe(self) -> str:
         sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
         return "-".join(str(s) for s in sizes)
+
+
+def functional_call(module: Module, parameters: Sequence[Value], x: Sequence[Input]) -> Value | list[Value]:
+    """``module(x)`` computed with `parameters` (in ``parameters()`` order) in place of its own.
+
+    The module is left as it was. This makes a model a function of its parameters, which is
+    what `autograd_scalar.compile` needs: pass the parameters as arguments and they become
+    inputs of the traced graph, with gradients.
+    """
+    if len(parameters) != len(module.parameters()):
+        raise ValueError(f"{type(module).__name__} has {len(module.parameters())} parameters, got {len(parameters)}")
+    own = module._replace_parameters(parameters)
+    try:
+        return module(x)  # type: ignore[operator, no-any-return]
+    finally:
+        module._replace_parameters(own)
+
+
+def _replace_in_parts(parts: Sequence[Module], values: Sequence[Value]) -> list[Value]:
+    old: list[Value] = []
+    start = 0
+    for part in parts:
+        count = len(part.parameters())
+        old += part._replace_parameters(values[start : start + count])
+        start += count
+    return old
 
 
 def _activation(activation: Activation) -> tuple[str, Callable[[Value], Value]]:
