@@ -69,8 +69,6 @@ def accumulate_into_grad(order: list[Value]) -> None:
         if op is None:
             continue
         g = node.grad
-        if g != g:  # only reachable if a caller stored nan in a grad by hand
-            raise FloatingPointError(f"backward: the gradient arriving at {node.describe()} is nan")
         a: Value = node._first  # type: ignore[assignment]  # an op node has a first operand
         b = node._second
         if b is None:
@@ -92,26 +90,21 @@ def accumulate_into_grad(order: list[Value]) -> None:
         leaf.grad = grad + leaf.grad
 
 
-def gradients(
-    order: list[Value],
-    seed: Any,
-    create_graph: bool = False,
-    wrt: Collection[Value] | None = None,
-) -> dict[Value, Any]:
+def gradients(order: list[Value], seed: Any, wrt: Collection[Value], create_graph: bool = False) -> dict[Value, Any]:
     """∂root/∂node for the nodes of `order` (as from `topological_order`; root last),
     returned as a dict, leaving every node's ``grad`` untouched: the functional API's pass.
 
-    With ``create_graph`` the local derivatives are computed on Values, so the gradients
-    are themselves differentiable graphs (for higher order); otherwise on floats.
-    With `wrt`, only nodes that depend on one of those are visited, and the sweep does not
-    continue past them: that keeps an inner ``grad`` from leaking into enclosing graphs.
+    Only nodes that depend on one of `wrt` are visited, and the sweep does not continue
+    past them: that keeps an inner ``grad`` from leaking into enclosing graphs. With
+    ``create_graph`` the local derivatives are computed on Values, so the gradients are
+    themselves differentiable graphs (for higher order); otherwise on floats.
     """
-    relevant = None if wrt is None else _depending_on(order, wrt)
+    relevant = depending_on(order, wrt)
     check_inf = mode.anomaly
     grads: dict[Value, Any] = {order[-1]: seed}
     for node in reversed(order):
         op = node._op
-        if op is None or (wrt is not None and node in wrt):
+        if op is None or node in wrt:
             continue
         g = grads.get(node)
         if g is None:
@@ -122,7 +115,7 @@ def gradients(
         else:
             partials = op.local_grad(node.data, *[p.data for p in parents])
         for index, parent in enumerate(parents):
-            if relevant is not None and parent not in relevant:
+            if parent not in relevant:
                 continue
             contribution = partials[index] * g
             if not create_graph and (contribution != contribution or (check_inf and not math.isfinite(contribution))):
@@ -132,7 +125,7 @@ def gradients(
     return grads
 
 
-def _depending_on(order: list[Value], wrt: Collection[Value]) -> set[Value]:
+def depending_on(order: list[Value], wrt: Collection[Value]) -> set[Value]:
     """The nodes of `order` that are in `wrt` or computed from one of them."""
     relevant = set(wrt)
     for node in order:

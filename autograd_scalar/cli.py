@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from autograd_scalar import check
 from autograd_scalar.expression import FUNCTIONS, Expression, ExpressionError, parse
@@ -58,22 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    grad = commands.add_parser(
-        "grad",
-        help="value and gradient of an expression, with a finite-difference check",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _expression_arguments(grad)
+    grad = _expression_command(commands, "grad", "value and gradient of an expression, with a finite-difference check")
     grad.add_argument("--precision", type=int, default=10, help="significant digits (default 10)")
 
-    graph = commands.add_parser(
-        "graph",
-        help="draw the computation graph after backward",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _expression_arguments(graph)
+    graph = _expression_command(commands, "graph", "draw the computation graph after backward")
     graph.add_argument(
         "-o",
         "--output",
@@ -94,9 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _expression_arguments(parser: argparse.ArgumentParser) -> None:
+def _expression_command(commands: Any, name: str, summary: str) -> argparse.ArgumentParser:
+    """A sub-command that takes an expression and NAME=VALUE pairs."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("expression", help='e.g. "x*y + sin(x)"')
     parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a value for every variable")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -290,7 +290,7 @@ def _generate(out: Value, inputs: list[Value], guards: list[tuple[Value, str, An
     # Backward. `adjoint[node]` names the variable holding ∂out/∂node so far. A node whose
     # first contribution is another adjoint unchanged (local derivative 1, as along every
     # sum) shares that variable instead of copying it: no line is written for it.
-    relevant = backprop._depending_on(order, set(inputs))
+    relevant = backprop.depending_on(order, set(inputs))
     adjoint: dict[Value, str] = {}
     if out in relevant:
         lines.append(f"    g{position[out]} = 1.0")

@@ -56,7 +56,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
         if isinstance(out, Value):
             order = backprop.topological_order(out)
             seed = Value(1.0) if differentiable else 1.0
-            grads = backprop.gradients(order, seed, create_graph=differentiable, wrt=set(inputs))
+            grads = backprop.gradients(order, seed, set(inputs), create_graph=differentiable)
             result = [grads.get(node, 0.0) for node in inputs]
             value: Any = out if differentiable else out.data
         elif _number_or_none(out) is not None:

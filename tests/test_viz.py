@@ -253,3 +253,31 @@ class TestAnimation:
         price, inputs = demo.apples()
         viz.animate_backward(price, tmp_path / "b.html")
         assert inputs["tax"].grad == pytest.approx(200)
+
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt install chromium)")
+def test_animation_runs_in_headless_chromium(tmp_path):
+    """The page's own script picks the frame named in the address, in a real browser."""
+    import subprocess
+
+    price, _ = demo.apples_and_oranges()
+    page = viz.animate_backward(price, tmp_path / "backward.html")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    result = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", f"{page.as_uri()}#frame-4"], capture_output=True, text=True, timeout=120
+    )
+    dom = result.stdout
+    assert "frame 4 of 9" in dom
+    assert re.findall(r'class="frame current" id="frame-(\d+)"', dom) == ["4"]

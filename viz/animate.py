@@ -25,13 +25,14 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }}
 .frame {{ display: none; }}
 .frame.current {{ display: block; }}
 .caption {{ font-size: 1.1em; margin: 0.6em 0; }}
+.frame svg {{ max-width: 100%; height: auto; }}
 button {{ font-size: 1em; margin-right: 0.4em; }}
 </style>
 </head>
 <body>
 <h1>{title}</h1>
-<p>The backward pass visits each node after every node that uses it, and sets its gradient
-to the sum, over those uses, of local derivative × the user's gradient.</p>
+<p>The backward pass visits each node after every node that uses it. Its gradient is the sum,
+over those uses, of the local derivative times the gradient of the node that uses it.</p>
 <div class="controls">
 <button id="prev" type="button">◀ prev</button>
 <button id="play" type="button">▶ play</button>
@@ -62,7 +63,8 @@ to the sum, over those uses, of local derivative × the user's gradient.</p>
     if (e.key === "ArrowLeft") {{ stop(); show(index - 1); }}
     if (e.key === "ArrowRight") {{ stop(); show(index + 1); }}
   }});
-  show(0);
+  var linked = /^#frame-([0-9]+)$/.exec(location.hash);  // a link may open at a given frame
+  show(linked ? parseInt(linked[1], 10) - 1 : 0);
 }})();
 //]]>
 </script>
@@ -83,7 +85,8 @@ def animate_backward(
 ) -> Path:
     """Write the animation of ``root.backward()`` to `path` (an .html file).
 
-    Runs ``root.backward()`` first if it has not run (root.grad is 0). With `frames_dir`,
+    Runs ``root.backward()`` first if it has not run (root.grad is 0). Opening the page
+    with ``#frame-N`` in its address starts at frame N. With `frames_dir`,
     also writes each frame as ``frame_001.svg``, ``frame_002.svg``, …. At most `max_nodes`
     nodes (one rendered frame each).
     """
