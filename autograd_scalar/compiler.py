@@ -127,18 +127,32 @@ class Compiled:
     def __call__(self, *args: float) -> tuple[float, tuple[float, ...]]:
         point = self._check(args)
         for replay in reversed(self._replays):
-            try:
-                value, grads = replay(point)
-            except _GuardFailed:
-                continue
-            except (ArithmeticError, ValueError):
-                return self._eager(point)
-            check = value + sum(grads)  # NaN anywhere makes this NaN (as may inf - inf: harmless)
-            if check != check:
-                return self._eager(point)
-            return value, grads
+            result = self._run(replay, point)
+            if result is not None:
+                return result
         self._trace(point)
-        return self(*point)
+        result = self._run(self._replays[-1], point)
+        if result is None:
+            raise TraceError(
+                f"compile: {self.name} took a different branch when traced again at the same arguments; "
+                "a compiled function must be a pure function of its arguments"
+            )
+        return result
+
+    def _run(
+        self, replay: Callable[[Sequence[float]], tuple[float, tuple[float, ...]]], point: tuple[float, ...]
+    ) -> tuple[float, tuple[float, ...]] | None:
+        """The replay's result; None if a guard failed; eager's result on error or NaN."""
+        try:
+            value, grads = replay(point)
+        except _GuardFailed:
+            return None
+        except (ArithmeticError, ValueError):
+            return self._eager(point)
+        check = value + sum(grads)  # NaN anywhere makes this NaN (as may inf - inf: harmless)
+        if check != check:
+            return self._eager(point)
+        return value, grads
 
     def _check(self, args: tuple[Any, ...]) -> tuple[float, ...]:
         if self.arity is None:
@@ -283,7 +297,11 @@ def _generate(out: Value, inputs: list[Value], guards: list[tuple[Value, str, An
                 lines.append(f"    {name} = op{position[node]}.forward({args})")
                 lines.append(f"    if {name} != {name}: raise ValueError")
         for symbol, other, result in guards_at.get(node, []):
-            rhs = v(other) if isinstance(other, Value) else repr(float(other))
+            if isinstance(other, Value):
+                rhs = v(other)
+            else:  # through the namespace, so inf and nan need no spelling
+                rhs = f"c{len(namespace)}"
+                namespace[rhs] = float(other)
             test = f"{name} {_CMP[symbol]} {rhs}"
             lines.append(f"    if {'not ' if result else ''}({test}): raise _GuardFailed")
 

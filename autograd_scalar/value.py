@@ -10,6 +10,7 @@ engine never needs an op's name to differentiate it, and adding an op never touc
 from __future__ import annotations
 
 import numbers
+import operator
 from collections.abc import Callable
 from typing import Any, Union
 
@@ -302,12 +303,7 @@ def _lift(x: object) -> Value | None:
     return Value._node(number, None, None, None)
 
 
-_COMPARISONS = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
+_COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _compare(value: Value, other: object, symbol: str) -> bool:

@@ -127,6 +127,14 @@ class TestGuards:
             assert_same(step(*args), eager(f, *args))
         assert step.trace_count == 2
 
+    def test_guards_against_infinity(self):
+        def f(x):
+            return x * 2 if x < math.inf else x * 3
+
+        step = ag.compile(f)
+        assert step(1.0) == (2.0, (2.0,))
+        assert step(math.inf)[0] == math.inf
+
     def test_guard_on_a_node_the_result_does_not_use(self):
         def f(x):
             t = x.sin()
@@ -210,6 +218,18 @@ class TestRefused:
 
     def test_ints_are_accepted(self):
         assert ag.compile(lambda x, y: x / y)(1, 4) == (0.25, (0.25, -0.0625))
+
+    def test_an_impure_function_is_refused_rather_than_replayed(self):
+        w = Value(1.0)
+
+        def impure(x):
+            y = w * x
+            out = y * 2 if y > 0 else y * 3
+            w.data = -5.0  # changes what the next call sees: the replay right after tracing
+            return out
+
+        with pytest.raises(ag.TraceError, match="took a different branch when traced again"):
+            ag.compile(impure)(1.0)
 
     def test_compile_needs_a_function(self):
         with pytest.raises(TypeError, match="compile needs a function"):
