@@ -8,7 +8,7 @@ E = Σ ½(t − y)², whose derivative is simply (y − t); ``mse`` is the mean 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Union
 
 from autograd_scalar import ops
@@ -103,7 +103,7 @@ def _pair(outputs: Output | Sequence[Output], targets: float | Sequence[float], 
     return ys, [float(t) for t in ts]
 
 
-def _total(terms) -> Value:  # type: ignore[no-untyped-def]
+def _total(terms: Iterable[Value]) -> Value:
     total: Value | None = None
     for term in terms:
         total = term if total is None else total + term
