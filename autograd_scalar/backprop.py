@@ -8,7 +8,7 @@ node. Both loops are iterative, so graph depth is limited only by memory.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from autograd_scalar.mode import mode
@@ -18,7 +18,13 @@ if TYPE_CHECKING:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node `root` was computed from, each after all of its parents; `root` last.
+    """Every node `root` was computed from, each after all of its parents; `root` last."""
+    return topological_order_of((root,))
+
+
+def topological_order_of(roots: Iterable[Value]) -> list[Value]:
+    """Every node the `roots` were computed from, each after all of its parents, and each
+    root after what it was computed from; the first root's graph comes first.
 
     A node is pushed, expanded (pushed again above its unvisited parents) and emitted the
     second time it comes off the stack. No tuples are allocated per node: allocation is
@@ -27,7 +33,8 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     expanded: set[Value] = set()
     emitted: set[Value] = set()
-    stack = [root]
+    stack = list(roots)
+    stack.reverse()
     pop, push, emit = stack.pop, stack.append, order.append
     while stack:
         node = pop()
@@ -59,9 +66,12 @@ def accumulate_into_grad(order: list[Value]) -> None:
     """
     check_inf = mode.anomaly
     earlier = []
+    leaves = []
     for node in order:
-        if node._op is None and node.grad:
-            earlier.append((node, node.grad))
+        if node._op is None:
+            leaves.append(node)
+            if node.grad:
+                earlier.append((node, node.grad))
         node.grad = 0.0
     order[-1].grad = 1.0
     for node in reversed(order):
@@ -72,13 +82,23 @@ def accumulate_into_grad(order: list[Value]) -> None:
         a: Value = node._first  # type: ignore[assignment]  # an op node has a first operand
         b = node._second
         if b is None:
-            (da,) = op.local_grad(node.data, a.data)
+            if a._stamp > node._stamp:
+                raise _stale_error(node, a)
+            try:
+                (da,) = op.local_grad(node._data, a._data)
+            except (ArithmeticError, ValueError) as error:
+                raise _rule_error(node, error) from None
             ca = da * g
             if ca != ca or (check_inf and not math.isfinite(ca)):
                 raise _non_finite_error(node, 0, da, g, ca)
             a.grad += ca
         else:
-            da, db = op.local_grad(node.data, a.data, b.data)
+            if a._stamp > node._stamp or b._stamp > node._stamp:
+                raise _stale_error(node, a if a._stamp > node._stamp else b)
+            try:
+                da, db = op.local_grad(node._data, a._data, b._data)
+            except (ArithmeticError, ValueError) as error:
+                raise _rule_error(node, error) from None
             ca, cb = da * g, db * g
             if ca != ca or (check_inf and not math.isfinite(ca)):
                 raise _non_finite_error(node, 0, da, g, ca)
@@ -86,6 +106,12 @@ def accumulate_into_grad(order: list[Value]) -> None:
                 raise _non_finite_error(node, 1, db, g, cb)
             a.grad += ca
             b.grad += cb
+    # Each contribution was checked, but a sum can still be NaN: +inf and -inf reaching one
+    # node (sqrt(x - x) at 0). At an inner node that NaN is caught as its contributions
+    # go on down; a leaf's sum goes nowhere, so it is checked here.
+    for leaf in leaves:
+        if leaf.grad != leaf.grad:
+            raise _nan_sum_error(leaf)
     for leaf, grad in earlier:
         leaf.grad = grad + leaf.grad
 
@@ -104,16 +130,22 @@ def gradients(order: list[Value], seed: Any, wrt: Collection[Value], create_grap
     grads: dict[Value, Any] = {order[-1]: seed}
     for node in reversed(order):
         op = node._op
-        if op is None or node in wrt:
+        if op is None or node in wrt or node not in relevant:
             continue
         g = grads.get(node)
         if g is None:
             continue
         parents = node.parents
-        if create_graph:
-            partials = op.local_grad(node, *parents)
-        else:
-            partials = op.local_grad(node.data, *[p.data for p in parents])
+        for parent in parents:
+            if parent._stamp > node._stamp:
+                raise _stale_error(node, parent)
+        try:
+            if create_graph:
+                partials = op.local_grad(node, *parents)
+            else:
+                partials = op.local_grad(node._data, *[p._data for p in parents])
+        except (ArithmeticError, ValueError) as error:
+            raise _rule_error(node, error) from None
         for index, parent in enumerate(parents):
             if parent not in relevant:
                 continue
@@ -122,6 +154,11 @@ def gradients(order: list[Value], seed: Any, wrt: Collection[Value], create_grap
                 raise _non_finite_error(node, index, partials[index], g, contribution)
             previous = grads.get(parent)
             grads[parent] = contribution if previous is None else previous + contribution
+    if not create_graph:  # a sum of checked contributions can still be NaN: see above
+        for node in wrt:
+            g = grads.get(node)
+            if g is not None and g != g:
+                raise _nan_sum_error(node)
     return grads
 
 
@@ -142,6 +179,31 @@ def _non_finite_error(
         f"backward: the gradient became {contribution!r} at operand {index + 1} "
         f"({operand.describe()}) of {node.describe()}: local derivative {local!r} "
         f"× upstream gradient {upstream!r}. {_hint(node, index)}"
+    )
+
+
+def _rule_error(node: Value, error: Exception) -> Exception:
+    """A local-derivative rule failed (a derivative too large for a float, say): the same
+    kind of error, saying which node's derivative it was."""
+    operands = ", ".join(p.describe() for p in node.parents)
+    # Python's float ** overflows with a bare errno tuple as its message.
+    reason = "it is too large for a float" if isinstance(error, OverflowError) else str(error)
+    return type(error)(f"backward: the local derivative of {node.op}({operands}) failed: {reason}")
+
+
+def _nan_sum_error(node: Value) -> FloatingPointError:
+    return FloatingPointError(
+        f"backward: the gradient of {node.describe()} became nan: infinite contributions of "
+        "opposite signs reached it along different paths (as in sqrt(x - x) at 0, where the "
+        "infinite slope of sqrt arrives once as +inf and once as -inf)"
+    )
+
+
+def _stale_error(node: Value, operand: Value) -> RuntimeError:
+    return RuntimeError(
+        f"backward: {operand.describe()} had its data assigned after {node.describe()} was computed "
+        f"from it (op {node.op!r}), so the graph mixes old and new numbers and its gradient would be "
+        "wrong. Compute the forward pass again after changing data, then call backward()"
     )
 
 

@@ -9,7 +9,9 @@ rule is wrong, which is what you need after adding an op of your own.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from autograd_scalar.backprop import topological_order
@@ -24,21 +26,150 @@ class GradientCheckError(AssertionError):
     """Analytic and numerical derivatives disagree; the message is a table of both."""
 
 
-def numerical_grad(f: Callable[..., Any], *args: float, eps: float = DEFAULT_EPS) -> tuple[float, ...]:
-    """Central-difference estimates of ∂f/∂args[i], one per argument.
+class NoFiniteDifference(ValueError):
+    """No finite difference can estimate this derivative; the message says why."""
 
-    The step for argument x is ``eps * max(1, |x|)``, so large inputs are not
-    perturbed below their float resolution. `f` is called with Values (under `no_grad`),
-    exactly as `grad` would call it, and may return a Value or a number.
+
+@dataclass(frozen=True)
+class FiniteDifference:
+    """A derivative estimated from nearby values of f, and how it was taken.
+
+    `one_sided`: only one side of the point was used, because the other leaves f's domain.
+    `kink`: the slopes (left, right) of f on either side of the point, when they disagree
+    however small the step: f has no derivative there (relu at 0), and the central
+    `estimate` is only their mean.
     """
-    point = [_as_float(a, "numerical_grad") for a in args]
+
+    estimate: float
+    one_sided: bool = False
+    kink: tuple[float, float] | None = None
+
+
+def numerical_grad(f: Callable[..., Any], *args: float, eps: float = DEFAULT_EPS) -> tuple[float, ...]:
+    """Finite-difference estimates of ∂f/∂args[i], one per argument (see `finite_difference`).
+
+    Central differences, except where a step to one side leaves f's domain (``sqrt`` at 0,
+    ``log`` just above 0) or overflows: there a one-sided difference is taken instead, so
+    that checking a gradient at the edge of a domain does not fail with an error about a
+    point nobody asked for. At a kink (relu at 0) the estimate is the mean of the slopes on
+    the two sides; `finite_difference` says when that happened, and which were used.
+    `f` is called with Values (under `no_grad`), exactly as `grad` would call it, and may
+    return a Value or a number. Raises `NoFiniteDifference`, naming the argument, where no
+    difference exists (an infinite argument, or f undefined on both sides), and f's own
+    error where f is undefined at `args` itself.
+    """
     estimates = []
-    for i, x in enumerate(point):
-        h = eps * max(1.0, abs(x))
-        up = _evaluate(f, point[:i] + [x + h] + point[i + 1 :])
-        down = _evaluate(f, point[:i] + [x - h] + point[i + 1 :])
-        estimates.append((up - down) / (2.0 * h))
+    for i, x in enumerate(args):
+        try:
+            estimates.append(finite_difference(f, *args, argnum=i, eps=eps).estimate)
+        except NoFiniteDifference as error:
+            raise NoFiniteDifference(f"numerical_grad: argument {i} = {x!r}: {error}") from None
     return tuple(estimates)
+
+
+def finite_difference(
+    f: Callable[..., Any], *args: float, argnum: int = 0, eps: float = DEFAULT_EPS
+) -> FiniteDifference:
+    """Estimate ∂f/∂args[argnum] from values of f near `args`, saying how it was taken.
+
+    The step is ``h = eps * max(1, |x|)``, so large inputs are not perturbed below their
+    float resolution. Where f is defined and finite at x ± h, the estimate is the central
+    difference (f(x+h) − f(x−h)) / 2h, at the largest of the steps h, h/4, h/16, … on which
+    f looks smooth, since near a pole a step of h can be too coarse (see `_central`).
+
+    Where only one side is defined, the domain's edge is within h of x, so f may change
+    fast on the scale of h: the second-order one-sided difference is taken at steps h, h/4,
+    h/16, … until two successive estimates agree to 1e-4, and the last two are combined
+    (Richardson) to cancel their leading error. If they never agree (as at an infinite
+    slope, sqrt at 0), there is no estimate.
+
+    Raises `NoFiniteDifference` when there is none (f infinite at `args`, say), and f's own
+    error when f is undefined at `args` itself, rather than a difference across a pole.
+    """
+    if not eps > 0.0:
+        raise ValueError(f"eps must be a positive step, got {eps!r}")
+    point = [_as_float(a, "numerical_grad") for a in args]
+    x = point[argnum]
+    if not math.isfinite(x):
+        raise NoFiniteDifference(f"not differentiable numerically at {x}: no finite step moves it")
+
+    def at(t: float) -> float:
+        return _evaluate(f, point[:argnum] + [t] + point[argnum + 1 :])
+
+    def inside(t: float) -> float | None:
+        """f(t), or None where t or f(t) is outside the finite floats or f's domain."""
+        if not math.isfinite(t):
+            return None
+        try:
+            value = at(t)
+        except (ArithmeticError, ValueError):
+            return None
+        return value if math.isfinite(value) else None
+
+    centre = at(x)  # f's own error if f is undefined at the point asked about
+    if not math.isfinite(centre):
+        raise NoFiniteDifference(f"f is {centre} here")
+    h = eps * max(1.0, abs(x))
+    up, down = inside(x + h), inside(x - h)
+    if up is not None and down is not None:
+        return _central(inside, x, h, centre, up, down)
+    if up is None and down is None:
+        raise NoFiniteDifference(f"f is undefined or infinite on both sides of this point (at ±{h:g})")
+    return _one_sided(inside, x, h, centre, 1.0 if up is not None else -1.0)
+
+
+# Both schemes shrink the step by 4 at most this many times (down to h/4^11, about h·2e-7,
+# before rounding dominates), and call estimates or slopes that agree to this much settled.
+_STEPS = 12
+_SETTLED = 1e-4
+
+
+def _central(
+    inside: Callable[[float], float | None], x: float, h: float, centre: float, up: float, down: float
+) -> FiniteDifference:
+    """The central difference at the largest step on which f's slopes on the two sides of
+    x agree (beyond rounding): at an ordinary point that is h itself, while close to a pole
+    (log at 2e-6, with h = 1e-6) f curves on a smaller scale and the difference at h is
+    10% off. Where the slopes never agree, x is a kink: the difference at h, marked."""
+    step, near_up, near_down = h, up, down
+    for _ in range(_STEPS):
+        left, right = (centre - near_down) / step, (near_up - centre) / step
+        rounding = 4.0 * sys.float_info.epsilon * max(abs(near_up), abs(near_down), abs(centre)) / step
+        if abs(right - left) <= _SETTLED * max(1.0, abs(left), abs(right)) + rounding:
+            return FiniteDifference((near_up - near_down) / (2.0 * step))
+        step /= 4.0
+        next_up, next_down = inside(x + step), inside(x - step)
+        if next_up is None or next_down is None:
+            break
+        near_up, near_down = next_up, next_down
+    return FiniteDifference((up - down) / (2.0 * h), kink=((centre - down) / h, (up - centre) / h))
+
+
+def _one_sided(
+    inside: Callable[[float], float | None], x: float, h: float, centre: float, side: float
+) -> FiniteDifference:
+    """The settled one-sided difference towards `side` (+1 or -1); see `finite_difference`."""
+    estimates: list[tuple[float, float]] = []  # (step, estimate) at successive steps
+    for k in range(_STEPS):
+        step = h / 4.0**k
+        near, far = inside(x + side * step), inside(x + 2.0 * side * step)
+        if near is None or far is None:  # the domain ends within two steps: try a smaller one
+            estimates.clear()
+            continue
+        # (4·f(x+s) − f(x+2s) − 3·f(x)) / 2s, as differences from f(x) so that 4·f cannot overflow
+        estimates.append((step, side * (4.0 * (near - centre) - (far - centre)) / (2.0 * step)))
+        if len(estimates) > 1:
+            coarse, fine = estimates[-2][1], estimates[-1][1]
+            if abs(fine - coarse) <= _SETTLED * abs(fine):
+                # Richardson, (16·fine − coarse) / 15, written so that 16·fine cannot overflow
+                return FiniteDifference(fine + (fine - coarse) / 15.0, one_sided=True)
+    if not estimates:
+        raise NoFiniteDifference(f"f is undefined within {2 * step:g} of this point on one side")
+    (first_step, first), (last_step, last) = estimates[0], estimates[-1]
+    raise NoFiniteDifference(
+        f"one-sided differences do not settle as the step shrinks: {first:.3g} at step {first_step:.2g}, "
+        f"{last:.3g} at step {last_step:.2g}"
+    )
 
 
 def gradcheck(

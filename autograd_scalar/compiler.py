@@ -10,21 +10,30 @@ What replays exactly
 * Every op, including relu and abs: their branches are part of the generated code.
 * Leaves that are not arguments (constants, Values `f` closes over, such as parameters
   you update between calls) are read afresh at every call, never frozen.
-* Comparisons of Values inside `f` (``if x > 0:``) are recorded as guards. The replay
-  checks each one; if any would go the other way it traces `f` again at those arguments
-  and keeps both versions (up to `MAX_TRACES`).
+* ``detach()`` and ``no_grad()`` blocks inside `f`, and `grad` nested inside `f`: they are
+  recorded as computations (detached ones with derivative zero), so their numbers follow
+  the arguments.
+* Comparisons of Values inside `f` (``if x > 0:``, ``max(a, b)``), including those the
+  engine's own derivative rules make, are recorded as guards. The replay checks each one;
+  if any would go the other way it traces `f` again at those arguments and keeps both
+  versions (up to `max_traces`, most recently used first; beyond that it warns).
+* A compiled function called with Values (for example from inside another function
+  being traced or differentiated) evaluates eagerly on them, so compiled functions compose.
 
 What is refused
-* Reading the number inside a Value while tracing (``x.data``, ``float(x)``,
-  ``math.sin(x)``): Python control flow on a plain float cannot be guarded, so a replay
-  could silently follow the wrong branch. Tracing stops with `TraceError` naming the line.
+* Reading the number inside a Value while tracing (``x.data``, ``x.item()``): Python
+  control flow on a plain float cannot be guarded, so a replay could silently follow the
+  wrong branch. Tracing stops with `TraceError` naming the line. (``float(x)`` and
+  ``math.sin(x)`` are refused for any Value, traced or not.)
 
 What falls back
 * If a replay meets an arithmetic error or a NaN, the call is recomputed by the eager
   engine, which returns its result or raises its own precise error. A replay never
   returns something the eager engine would not.
 
-`f` must be a pure function of its arguments: tracing and retracing call it again.
+`f` must be a pure function of its arguments and of the Values it closes over: tracing
+and retracing call it again, and plain Python numbers it closes over are read only then.
+Tracing is per thread and changes nothing outside that thread.
 """
 
 from __future__ import annotations
@@ -34,31 +43,16 @@ import inspect
 import itertools
 import math
 import sys
-import threading
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_scalar import backprop, ops
-from autograd_scalar.functional import value_and_grad
+from autograd_scalar.functional import argument_names, value_and_grad
 from autograd_scalar.mode import mode
 from autograd_scalar.value import Op, Value, _number_or_none
 
 MAX_TRACES = 32
-
-# Modules whose own reads of `.data` are the engine computing, not the user's function
-# inspecting values. Their data-dependent choices are replay-safe: op rules are rerun
-# by the generated code, and nn's log-sum-exp shift and BCE branch change no result.
-_ENGINE_MODULES = frozenset(
-    {
-        "autograd_scalar.value",
-        "autograd_scalar.ops",
-        "autograd_scalar.backprop",
-        "autograd_scalar.functional",
-        "autograd_scalar.compiler",
-        "autograd_scalar.nn.module",
-        "autograd_scalar.nn.losses",
-    }
-)
 
 # Inline code for the built-in ops: forward, then one local derivative per operand, with
 # {a}, {b} the operands and {out} the result. They restate ops.py's rules (the compiled ==
@@ -93,14 +87,19 @@ _NAMESPACE = {
     "_sigmoid": ops.SIGMOID.forward,
 }
 
-_CMP = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _FLOATS = {float}
 _PLAIN_NUMBERS = {float, int}
-_trace_lock = threading.Lock()
+
+Replay = Callable[[Sequence[float]], tuple[float, tuple[float, ...]]]
+Guard = tuple[Value, str, Any, bool]  # (node, comparison, other side, outcome at tracing)
 
 
 class TraceError(TypeError):
     """`f` did something a replay could not reproduce faithfully; the message says what."""
+
+
+class RetraceWarning(UserWarning):
+    """A compiled function keeps meeting new branch patterns, so calls trace again."""
 
 
 class _GuardFailed(Exception):
@@ -112,23 +111,32 @@ class Compiled:
 
     ``gradients`` is a tuple with one float per argument, exactly what
     ``value_and_grad(f, argnums=all)`` returns. `traces` holds the generated source of each
-    version, for reading; `trace_count` says how many times `f` has been traced.
+    kept version, for reading; `trace_count` says how many times `f` has been traced and
+    `fallbacks` how many calls the eager engine answered.
     """
 
-    def __init__(self, f: Callable[..., Any]) -> None:
+    def __init__(self, f: Callable[..., Any], max_traces: int = MAX_TRACES) -> None:
         self.f = f
         self.name = getattr(f, "__name__", type(f).__name__)
         self.arity = _arity(f)
-        self._replays: list[Callable[[Sequence[float]], tuple[float, tuple[float, ...]]]] = []
+        self.max_traces = max_traces
+        self._replays: list[Replay] = []  # most recently used last
         self.traces: list[str] = []
         self.trace_count = 0
         self.fallbacks = 0
+        self._warned = False
 
-    def __call__(self, *args: float) -> tuple[float, tuple[float, ...]]:
+    def __call__(self, *args: Any) -> tuple[Any, tuple[Any, ...]]:
+        if any(isinstance(a, Value) for a in args):
+            return self._eager(args)
         point = self._check(args)
-        for replay in reversed(self._replays):
-            result = self._run(replay, point)
+        replays = self._replays
+        for index in range(len(replays) - 1, -1, -1):
+            result = self._run(replays[index], point)
             if result is not None:
+                if index != len(replays) - 1:  # keep the versions in use at the front of the search
+                    replays.append(replays.pop(index))
+                    self.traces.append(self.traces.pop(index))
                 return result
         self._trace(point)
         result = self._run(self._replays[-1], point)
@@ -139,9 +147,7 @@ class Compiled:
             )
         return result
 
-    def _run(
-        self, replay: Callable[[Sequence[float]], tuple[float, tuple[float, ...]]], point: tuple[float, ...]
-    ) -> tuple[float, tuple[float, ...]] | None:
+    def _run(self, replay: Replay, point: tuple[float, ...]) -> tuple[float, tuple[float, ...]] | None:
         """The replay's result; None if a guard failed; eager's result on error or NaN."""
         try:
             value, grads = replay(point)
@@ -172,166 +178,245 @@ class Compiled:
             point.append(number)
         return tuple(point)
 
-    def _eager(self, point: tuple[float, ...]) -> tuple[float, tuple[float, ...]]:
+    def _eager(self, args: Sequence[Any]) -> tuple[Any, tuple[Any, ...]]:
+        """What the eager engine answers for `args` (floats, or Values to stay in a graph)."""
         self.fallbacks += 1
-        value, grads = value_and_grad(self.f, argnums=tuple(range(len(point))))(*point)
+        if not args:  # nothing to differentiate: the value alone, evaluated the same way
+            value, _ = value_and_grad(lambda _: self.f(), 0)(0.0)
+            return value, ()
+        value, grads = value_and_grad(self.f, argnums=tuple(range(len(args))))(*args)
         return value, tuple(grads)
 
     def _trace(self, point: tuple[float, ...]) -> None:
         tracer = _Tracer()
-        inputs = [Value(x, f"arg{i}") for i, x in enumerate(point)]
-        with _trace_lock:
-            slot = Value.__dict__["data"]
-            # setattr, not assignment: a slot is replaced on the class, which type checkers reject.
-            setattr(Value, "data", property(_read_data(slot), slot.__set__))  # noqa: B010
-            previous, mode.tracer = mode.tracer, tracer
-            try:
-                out = self.f(*inputs)
-            finally:
-                mode.tracer = previous
-                setattr(Value, "data", slot)  # noqa: B010
+        # Labelled as `value_and_grad` labels them, so an error raised while tracing reads
+        # exactly as the eager engine's would.
+        inputs = [Value(x, name) for x, name in zip(point, argument_names(self.f, len(point)), strict=True)]
+        # Record everything, whatever the caller's mode: the trace must hold the whole
+        # computation, and nested grad calls must return graphs, not numbers.
+        previous = (mode.tracer, mode.grad_enabled, mode.grad_depth)
+        mode.tracer, mode.grad_enabled, mode.grad_depth = tracer, True, previous[2] + 1
+        try:
+            out = self.f(*inputs)
+        finally:
+            mode.tracer, mode.grad_enabled, mode.grad_depth = previous
         if not isinstance(out, Value):
             if _number_or_none(out) is None:
                 raise TypeError(f"{self.name} must return a Value or a number, got {type(out).__name__}")
             out = Value(out)
-        source, namespace = _generate(out, inputs, tracer.guards)
+        source, namespace = _generate(out, inputs, tracer)
         code = builtins.compile(source, f"<compiled {self.name} #{self.trace_count + 1}>", "exec")
         exec(code, namespace)
-        self._replays.append(namespace["replay"])
+        # Taken out of its own globals, so the function and namespace form no reference cycle.
+        self._replays.append(namespace.pop("replay"))
         self.traces.append(source)
         self.trace_count += 1
-        if len(self._replays) > MAX_TRACES:
+        if len(self._replays) > self.max_traces:
             del self._replays[0], self.traces[0]
+            if not self._warned:
+                self._warned = True
+                warnings.warn(
+                    f"compile: {self.name} has met more than max_traces={self.max_traces} branch patterns "
+                    "(combinations of comparison outcomes), so the least recently used versions are dropped "
+                    "and calls that need them trace again, at the cost of an eager evaluation each. Branch "
+                    "less on Value comparisons (relu and abs replay without guards), or pass a larger "
+                    "max_traces to compile",
+                    RetraceWarning,
+                    stacklevel=3,
+                )
 
     @property
     def source(self) -> str:
-        """The generated Python of the latest trace."""
+        """The generated Python of the most recently used trace."""
         return self.traces[-1] if self.traces else ""
 
     def __repr__(self) -> str:
         return f"<compiled {self.name}: {self.trace_count} trace(s)>"
 
 
-def compile(f: Callable[..., Any]) -> Compiled:  # noqa: A001 - the public name the API asks for
+def compile(f: Callable[..., Any], max_traces: int = MAX_TRACES) -> Compiled:  # noqa: A001 - the public name
     """Trace `f` (a function of Values returning a Value) on first call; replay after.
 
     ``step = compile(f); value, grads = step(*floats)`` returns what
     ``value_and_grad(f, argnums=all)(*floats)`` returns, without building Value objects.
-    See the module documentation for what replays, what retraces and what is refused.
+    `max_traces` bounds how many branch patterns are kept. See the module documentation
+    for what replays, what retraces and what is refused.
     """
     if not callable(f):
         raise TypeError(f"compile needs a function, got {type(f).__name__}")
-    return Compiled(f)
+    if not isinstance(max_traces, int) or isinstance(max_traces, bool) or max_traces < 1:
+        raise ValueError(f"compile: max_traces must be a positive int, got {max_traces!r}")
+    return Compiled(f, max_traces)
 
 
 class _Tracer:
+    """What one trace in one thread records; found through the thread's `mode.tracer`."""
+
     def __init__(self) -> None:
-        self.guards: list[tuple[Value, str, Any, bool]] = []
+        self.guards: list[Guard] = []
+        self.created_nodes: list[Value] = []
+        self.sources: dict[Value, Value] = {}  # detached leaf -> the node it copies
+
+    def created(self, node: Value) -> None:
+        """Every op node `f` makes, used or not: eager computes them all, so must a replay."""
+        self.created_nodes.append(node)
+
+    def detached(self, leaf: Value, source: Value) -> None:
+        """`leaf` was made by ``detach()`` or under ``no_grad()`` from `source`'s number."""
+        self.sources[leaf] = source
 
     def guard(self, value: Value, symbol: str, other: Any, result: bool) -> None:
         self.guards.append((value, symbol, other, result))
 
-
-def _read_data(slot: Any) -> Callable[[Value], float]:
-    """A `.data` getter for tracing: the engine may read; the user's function may not.
-
-    It is installed on the class for the length of one trace (under a lock), so other
-    threads see it too: for them it is a plain read.
-    """
-    float_code = Value.__float__.__code__
-    tracing_thread = threading.get_ident()
-
-    def read(node: Value) -> float:
-        if threading.get_ident() != tracing_thread:
-            return slot.__get__(node, Value)  # type: ignore[no-any-return]
-        frame = sys._getframe(1)
-        if frame.f_globals.get("__name__") in _ENGINE_MODULES and frame.f_code is not float_code:
-            return slot.__get__(node, Value)  # type: ignore[no-any-return]
-        if frame.f_code is float_code:
-            frame = frame.f_back or frame
+    def refuse_read(self, node: Value) -> None:
+        """Called by ``Value.data`` while this trace runs: the traced code read a number."""
+        frame = sys._getframe(2)  # above the property and `item`, the user's line
+        while frame.f_back is not None and frame.f_globals.get("__name__") == "autograd_scalar.value":
+            frame = frame.f_back
         raise TraceError(
-            f"compile: the traced function reads the number inside a Value (x.data, float(x) or a math "
-            f"function) at {frame.f_code.co_filename}:{frame.f_lineno}. A replay cannot follow Python "
-            "control flow on a plain float, so it could return wrong gradients. Compare Values instead "
+            f"compile: the traced function reads the number inside a Value ({node.describe()}) at "
+            f"{frame.f_code.co_filename}:{frame.f_lineno}. A replay cannot follow Python control flow "
+            "on a plain float, so it could return wrong gradients. Compare Values instead "
             "(if x > 0: ...), which compile records as a guard, or use relu / abs."
         )
 
-    return read
+
+def _generate(out: Value, inputs: list[Value], tracer: _Tracer) -> tuple[str, dict[str, Any]]:
+    """Python source of ``replay(args) -> (value, grads)`` for the traced graph, and the
+    namespace it runs in (leaves, user ops and guard constants are reached through it)."""
+    order = _schedule(out, tracer)
+    names = _Names(order, inputs)
+    lines = ["def replay(args):"]
+    if inputs:
+        lines.append(f"    {', '.join(names.input_names)}, = args")
+    live = set(backprop.topological_order(out))
+    lines += _forward_lines(order, names, _guards_by_node(order, tracer.guards), tracer.sources, live)
+    grads, backward = _backward_lines(order, out, inputs, names)
+    lines += backward
+    lines.append(f"    return {names[out]}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
+    return "\n".join(lines) + "\n", names.namespace
 
 
-def _generate(out: Value, inputs: list[Value], guards: list[tuple[Value, str, Any, bool]]) -> tuple[str, dict]:
-    """Python source of ``replay(args) -> (value, grads)`` for the traced graph."""
-    order = backprop.topological_order(out)
-    for node, _, other, _ in guards:  # guarded nodes must be computed even if out ignores them
-        for extra in (node, other):
-            if isinstance(extra, Value) and extra not in order:
-                order = _merge(order, backprop.topological_order(extra))
+class _Names:
+    """Variable names in the generated code, and the namespace that backs them."""
+
+    def __init__(self, order: list[Value], inputs: list[Value]) -> None:
+        self.position = {node: i for i, node in enumerate(order)}
+        self.input_index = {node: i for i, node in enumerate(inputs)}
+        self.input_names = [f"a{i}" for i in range(len(inputs))]
+        self.namespace: dict[str, Any] = dict(_NAMESPACE, _GuardFailed=_GuardFailed)
+
+    def __getitem__(self, node: Value) -> str:
+        index = self.input_index.get(node)
+        return f"v{self.position[node]}" if index is None else f"a{index}"
+
+    def bind(self, prefix: str, obj: Any) -> str:
+        """A fresh global name for `obj` in the generated code."""
+        name = f"{prefix}{len(self.namespace)}"
+        self.namespace[name] = obj
+        return name
+
+
+def _schedule(out: Value, tracer: _Tracer) -> list[Value]:
+    """The nodes to compute, each after what it is computed from: `out`'s graph first,
+    then every other node `f` made while tracing and any node a guard compares (eager
+    computes those too, so the replay must, to raise the same errors and check the same
+    guards). A detached leaf comes after the node whose number it copies."""
+    compared = [n for guard in tracer.guards for n in (guard[0], guard[2]) if isinstance(n, Value)]
+    sources = tracer.sources
+    order: list[Value] = []
+    done: set[Value] = set()
+    for root in [out, *tracer.created_nodes, *compared]:
+        stack = [(root, False)]
+        while stack:  # iterative depth-first walk; graphs may be deep
+            node, expanded = stack.pop()
+            if node in done:
+                continue
+            if expanded:
+                done.add(node)
+                order.append(node)
+                continue
+            stack.append((node, True))
+            source = sources.get(node)
+            stack.extend((p, False) for p in reversed(node.parents if source is None else (source,)) if p not in done)
+    return order
+
+
+def _guards_by_node(order: list[Value], guards: list[Guard]) -> dict[Value, list[Guard]]:
+    """Each guard, filed under the later of the nodes it compares: both exist by then."""
     position = {node: i for i, node in enumerate(order)}
-    input_index = {node: i for i, node in enumerate(inputs)}
-    namespace: dict[str, Any] = dict(_NAMESPACE, _GuardFailed=_GuardFailed)
-    guards_at: dict[Value, list[tuple[str, Any, bool]]] = {}
+    filed: dict[Value, list[Guard]] = {}
     for node, symbol, other, result in guards:
-        guards_at.setdefault(node, []).append((symbol, other, result))
-        if isinstance(other, Value):
-            guards_at.setdefault(other, [])
+        last = max(node, other, key=position.__getitem__) if isinstance(other, Value) else node
+        filed.setdefault(last, []).append((node, symbol, other, result))
+    return filed
 
-    def v(node: Value) -> str:
-        return f"a{input_index[node]}" if node in input_index else f"v{position[node]}"
 
-    lines = ["def replay(args):", f"    {', '.join(f'a{i}' for i in range(len(inputs)))}, = args"]
+def _forward_lines(
+    order: list[Value],
+    names: _Names,
+    guards: dict[Value, list[Guard]],
+    sources: dict[Value, Value],
+    live: set[Value],
+) -> list[str]:
+    """One line per node. A NaN in a node that reaches the result shows in the result (the
+    templates propagate it); any other node (its value unused, or only compared) is
+    checked where it is made, as eager checks every op."""
+    lines = []
     for node in order:
-        name = v(node)
-        if node in input_index:
+        name = names[node]
+        if node in names.input_index:
             pass
-        elif node._op is None:
-            namespace[f"leaf{position[node]}"] = node
-            lines.append(f"    {name} = leaf{position[node]}.data")
+        elif node in sources:  # a detached copy: the same number, and no gradient path
+            lines.append(f"    {name} = {names[sources[node]]}")
+        elif node._op is None:  # read at every call: parameters change between calls
+            lines.append(f"    {name} = {names.bind('leaf', node)}._data")
         else:
-            operands = {"a": v(node.parents[0]), "b": v(node.parents[-1])}
             template = _TEMPLATES.get(node._op)
             if template is not None:
-                lines.append(f"    {name} = {template[0].format(**operands)}")
+                lines.append(f"    {name} = {template[0].format(a=names[node.parents[0]], b=names[node.parents[-1]])}")
             else:
-                namespace[f"op{position[node]}"] = node._op
-                args = ", ".join(v(p) for p in node.parents)
-                lines.append(f"    {name} = op{position[node]}.forward({args})")
+                op = names.bind("op", node._op)
+                lines.append(f"    {name} = {op}.forward({', '.join(names[p] for p in node.parents)})")
+            if template is None or node not in live:
                 lines.append(f"    if {name} != {name}: raise ValueError")
-        for symbol, other, result in guards_at.get(node, []):
-            if isinstance(other, Value):
-                rhs = v(other)
-            else:  # through the namespace, so inf and nan need no spelling
-                rhs = f"c{len(namespace)}"
-                namespace[rhs] = float(other)
-            test = f"{name} {_CMP[symbol]} {rhs}"
-            lines.append(f"    if {'not ' if result else ''}({test}): raise _GuardFailed")
+        for left, symbol, other, result in guards.get(node, ()):
+            # A constant goes through the namespace, so inf and nan need no spelling.
+            right = names[other] if isinstance(other, Value) else names.bind("c", float(other))
+            lines.append(f"    if {'not ' if result else ''}({names[left]} {symbol} {right}): raise _GuardFailed")
+    return lines
 
-    # Backward. `adjoint[node]` names the variable holding ∂out/∂node so far. A node whose
-    # first contribution is another adjoint unchanged (local derivative 1, as along every
-    # sum) shares that variable instead of copying it: no line is written for it.
+
+def _backward_lines(order: list[Value], out: Value, inputs: list[Value], names: _Names) -> tuple[list[str], list[str]]:
+    """The chain rule, one line per edge; returns the gradient variable of each input and
+    the lines. `adjoint[node]` names the variable holding ∂out/∂node so far. A node whose
+    first contribution is another adjoint unchanged (local derivative 1, as along every
+    sum) shares that variable instead of copying it."""
     relevant = backprop.depending_on(order, set(inputs))
     adjoint: dict[Value, str] = {}
+    lines = []
     if out in relevant:
-        lines.append(f"    g{position[out]} = 1.0")
-        adjoint[out] = f"g{position[out]}"
+        adjoint[out] = f"g{names.position[out]}"
+        lines.append(f"    {adjoint[out]} = 1.0")
     temp = itertools.count()
     for node in reversed(order):
-        if node._op is None or node not in adjoint or node in input_index:
+        if node._op is None or node not in adjoint or node in names.input_index:
             continue
         g = adjoint[node]
         template = _TEMPLATES.get(node._op)
         if template is not None:
-            fields = {"a": v(node.parents[0]), "b": v(node.parents[-1]), "out": v(node)}
+            fields = {"a": names[node.parents[0]], "b": names[node.parents[-1]], "out": names[node]}
             locals_ = [t.format(**fields) for t in template[1]]
         else:
             d = f"d{next(temp)}"
-            operand_names = ", ".join(v(p) for p in node.parents)
-            lines.append(f"    {d} = op{position[node]}.local_grad({v(node)}, {operand_names})")
+            operands = ", ".join(names[p] for p in node.parents)
+            lines.append(f"    {d} = {names.bind('op', node._op)}.local_grad({names[node]}, {operands})")
             locals_ = [f"{d}[{i}]" for i in range(len(node.parents))]
         for parent, local in zip(node.parents, locals_, strict=True):
             if parent not in relevant:
                 continue
             contribution = g if local == "1.0" else f"-{g}" if local == "-1.0" else f"({local}) * {g}"
-            own = f"g{position[parent]}"
+            own = f"g{names.position[parent]}"
             if parent not in adjoint:
                 if contribution == g:
                     adjoint[parent] = g
@@ -340,14 +425,7 @@ def _generate(out: Value, inputs: list[Value], guards: list[tuple[Value, str, An
             else:
                 lines.append(f"    {own} = {adjoint[parent]} + {contribution}")
             adjoint[parent] = own
-    grads = [adjoint.get(n, "0.0") for n in inputs]
-    lines.append(f"    return {v(out)}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
-    return "\n".join(lines) + "\n", namespace
-
-
-def _merge(first: list[Value], second: list[Value]) -> list[Value]:
-    seen = set(first)
-    return first + [n for n in second if n not in seen]
+    return [adjoint.get(n, "0.0") for n in inputs], lines
 
 
 def _arity(f: Callable[..., Any]) -> int | None:

@@ -81,6 +81,14 @@ def loss_and_accuracy(model: MLP, points: list[list[float]], labels: list[float]
     return data_loss + reg_loss, correct / len(labels)
 
 
+def check_steps(steps: int) -> int:
+    """`steps` if it is a number of training steps the demo can run: at least one, since
+    the demo reports the final loss and the learning-rate schedule divides by `steps`."""
+    if steps < 1:
+        raise ValueError(f"the number of training steps must be at least 1, got {steps}")
+    return steps
+
+
 def learning_rate(step: int, steps: int) -> float:
     return 1.0 - 0.9 * step / steps
 
@@ -227,6 +235,7 @@ def show_receipts(out: Path) -> None:
 
 def show_moons(out: Path, steps: int = 100, compiled: bool = False) -> None:
     """Train on two moons with a progress line; plot to `out` when matplotlib is there."""
+    check_steps(steps)
     how = "compiled replay" if compiled else "eager"
     print(f"two moons: 100 points, MLP 2-16-16-1 (337 parameters), hinge + L2, SGD, {steps} steps, {how}")
     model, history = (train_compiled if compiled else train)(steps, progress=True)
@@ -241,6 +250,7 @@ def show_moons(out: Path, steps: int = 100, compiled: bool = False) -> None:
 
 def run(out: Path = Path("out"), steps: int = 100) -> None:
     """The main demo: the receipts' numbers and pictures, then two-moons training."""
+    check_steps(steps)  # before the receipts are printed, not after
     show_receipts(out)
     print()
     show_moons(out, steps)

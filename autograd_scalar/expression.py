@@ -5,17 +5,26 @@ an allow-list — numbers, variable names, ``+ - * / **``, unary minus and plus,
 parentheses, and calls of the functions in `FUNCTIONS` by name. Attribute access,
 subscripts, other names and calls, keywords, lambdas and comprehensions are refused, and
 so is anything longer than `MAX_LENGTH` characters or nested deeper than `MAX_DEPTH`, all
-before a single operation is evaluated. Errors carry the column they point at.
+before a single operation is evaluated. Errors carry the column they point at, counted in
+characters of the text as typed.
+
+Evaluation runs every operation through the engine, constants included: ``(-4)**0.5``
+is refused exactly as ``a**0.5`` is at ``a=-4``, and ``log(0)`` as ``log(x)`` at ``x=0``.
+Folding constants in plain Python instead would let them become complex numbers or skip
+the engine's domain rules.
 """
 
 from __future__ import annotations
 
 import ast
+import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from autograd_scalar import ops
+from autograd_scalar.value import Value
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 100
@@ -32,6 +41,11 @@ FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "abs": abs,
 }
 
+# ASCII only: Python folds look-alike letters together (NFKC), so "ｘ" and "ℌ" would
+# silently name the variables x and H, and a value typed for them could never match.
+_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+NAME_RULE = "ASCII letters, digits and _, starting with a letter"
+
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -40,6 +54,23 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Pow: lambda a, b: a**b,
 }
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
+_SYMBOLS: dict[type, str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.Invert: "~",
+    ast.Not: "not",
+}
 
 # What people most often try, and the words that say why it is refused.
 _REFUSALS: dict[type, str] = {
@@ -59,11 +90,23 @@ _REFUSALS: dict[type, str] = {
 
 
 class ExpressionError(ValueError):
-    """An expression that cannot be used; `column` (0-based) is where, if known."""
+    """An expression that cannot be used; `column` (0-based, in characters) is where, if known."""
 
     def __init__(self, message: str, column: int | None = None) -> None:
         super().__init__(message)
         self.column = column
+
+
+class EvaluationError(ExpressionError):
+    """A well-formed expression whose value is undefined at the given values: a domain
+    error, a division by zero or an overflow. `column` points at the operation, and the
+    engine's own error (whose type tells which) is the ``__cause__``."""
+
+
+def is_variable_name(name: str) -> bool:
+    """Whether `name` can name a variable: the one rule for the parser and for whoever
+    supplies the values, so a name the parser reports can always be given a value."""
+    return _VARIABLE_NAME.fullmatch(name) is not None and name not in FUNCTIONS
 
 
 @dataclass(frozen=True)
@@ -74,12 +117,24 @@ class Expression:
     variables: tuple[str, ...]
     tree: ast.expr
 
-    def evaluate(self, values: Mapping[str, Any]) -> Any:
-        """The expression's value with `values` (numbers or Values) for its variables."""
-        missing = [name for name in self.variables if name not in values]
-        if missing:
-            raise ExpressionError(f"no value for variable {missing[0]!r}", _column_of(self.tree, missing[0]))
-        return _evaluate(self.tree, values)
+    def evaluate(self, values: Mapping[str, Value | float]) -> Value:
+        """The expression's value as a Value, with `values` (Values or numbers) for its variables.
+
+        Raises `EvaluationError` at the operation that fails, and `ExpressionError` for a
+        variable with no value.
+        """
+        for name in self.variables:
+            if name not in values:
+                raise ExpressionError(f"no value for variable {name!r}", self.column_of(name))
+        leaves = {name: v if isinstance(v, Value) else Value(v, name) for name, v in values.items()}
+        return _evaluate(self.tree, leaves, self.text)
+
+    def column_of(self, name: str) -> int | None:
+        """Where variable `name` first appears in the text, in characters; None if it does not."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Name) and node.id == name:
+                return _column(self.text, node.lineno, node.col_offset)
+        return None
 
 
 def parse(text: str) -> Expression:
@@ -91,35 +146,42 @@ def parse(text: str) -> Expression:
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as error:
-        stripped = text.strip()
-        column = len(stripped) if not error.offset or error.offset > len(stripped) else error.offset - 1
-        raise ExpressionError(f"syntax error: {error.msg}", column + len(text) - len(text.lstrip())) from None
+        column = None
+        if error.lineno == 1:  # SyntaxError counts characters from 1; past the end means at the end
+            first_line = _first_line(text.strip())
+            offset = error.offset if error.offset and error.offset <= len(first_line) else len(first_line) + 1
+            column = len(text) - len(text.lstrip()) + offset - 1
+        message = f"syntax error: {error.msg}"
+        if column is not None and text[column : column + 1] == "=":
+            message = "'=' has no place in an expression: give the expression, then each value as NAME=VALUE"
+        raise ExpressionError(message, column) from None
     except (RecursionError, MemoryError):
         raise ExpressionError("the expression nests too deeply") from None
-    offset = len(text) - len(text.lstrip())
+    except ValueError as error:  # a NUL byte, on Pythons that do not call it a SyntaxError
+        raise ExpressionError(f"syntax error: {error}") from None
     variables: list[str] = []
-    _check(tree, variables, text.strip(), offset)
+    _check(tree, variables, text)
     return Expression(text, tuple(variables), tree)
 
 
-def _check(tree: ast.expr, variables: list[str], source: str, offset: int) -> None:
+def _check(tree: ast.expr, variables: list[str], text: str) -> None:
     """Walk the tree iteratively, refusing anything off the allow-list."""
-    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    stack: list[tuple[ast.expr, int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
-        column = getattr(node, "col_offset", None)
-        where = None if column is None else column + offset
+        where = _column(text, node.lineno, node.col_offset)
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"the expression nests more than {MAX_DEPTH} levels deep", where)
+            raise ExpressionError(
+                f"the expression nests more than {MAX_DEPTH} levels deep (in a chain such as a+b+c, each "
+                "operator is a level)",
+                where,
+            )
         if isinstance(node, ast.Constant):
-            if not isinstance(node.value, (int, float)) or isinstance(node.value, bool):
-                kind = "strings" if isinstance(node.value, str) else f"{type(node.value).__name__} constants"
-                raise ExpressionError(f"{kind} are not allowed; only numbers", where)
+            _check_number(node, text, where)
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise ExpressionError(f"{node.id!r} is a function: call it, as in {node.id}(x)", where)
-            if node.id.startswith("_"):
-                raise ExpressionError(f"name {node.id!r} is not allowed", where)
+            _check_name(node, text, where)
             if node.id not in variables:
                 variables.append(node.id)
         elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
@@ -133,53 +195,123 @@ def _check(tree: ast.expr, variables: list[str], source: str, offset: int) -> No
                 raise ExpressionError(
                     f"calls to {node.func.id!r} are not allowed; functions: {', '.join(FUNCTIONS)}", where
                 )
+            _check_name(node.func, text, where)
             if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
                 raise ExpressionError(f"{node.func.id}() takes exactly one argument", where)
             stack.append((node.args[0], depth + 1))
         elif isinstance(node, (ast.BinOp, ast.UnaryOp)):
-            if isinstance(node, ast.BinOp) and node.left.end_col_offset is not None:
-                found = source.find(_operator_text(node).strip("'"), node.left.end_col_offset)
-                where = found + offset if found >= 0 else where
-            raise ExpressionError(f"the operator {_operator_text(node)} is not allowed; use + - * / **", where)
+            symbol = _SYMBOLS.get(type(node.op), type(node.op).__name__)
+            raise ExpressionError(
+                f"the operator {symbol!r} is not allowed; use + - * / **", _operator_column(node, text)
+            )
         else:
             reason = _REFUSALS.get(type(node), f"{type(node).__name__} is not allowed")
             raise ExpressionError(reason, where)
 
 
-def _evaluate(node: ast.expr, values: Mapping[str, Any]) -> Any:
-    # Depth is bounded by MAX_DEPTH, so recursion here is safe.
+def _check_number(node: ast.Constant, text: str, where: int | None) -> None:
+    """Numbers only, and only those a float can hold: a literal too large for one would
+    otherwise fail later without a column, or (written with an exponent) become inf."""
+    value = node.value
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        kind = "strings" if isinstance(value, str) else f"{type(value).__name__} constants"
+        raise ExpressionError(f"{kind} are not allowed; only numbers", where)
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:
+        finite = False
+    if not finite:
+        shown = _source(text, node)
+        shown = shown if len(shown) <= 20 else shown[:17] + "..."
+        raise ExpressionError(
+            f"the number {shown} is too large for a float (the largest is about 1.8e308); "
+            "for infinity, use a variable with the value inf",
+            where,
+        )
+
+
+def _check_name(node: ast.Name, text: str, where: int | None) -> None:
+    """Refuse names off the ASCII rule, judged on the text as typed (the tree holds the
+    NFKC-folded spelling, in which "ｘ" is already "x")."""
+    typed = _source(text, node)
+    if typed != node.id or _VARIABLE_NAME.fullmatch(typed) is None:
+        raise ExpressionError(f"{typed!r} is not allowed as a name: names are {NAME_RULE}", where)
+
+
+def _evaluate(node: ast.expr, values: Mapping[str, Value], text: str) -> Value:
+    # Depth is bounded by MAX_DEPTH, so recursion here is safe. Operands are evaluated
+    # before the `try`, so an inner error is reported once, where it happened.
     if isinstance(node, ast.Constant):
-        return float(node.value)  # type: ignore[arg-type]  # _check allowed only int and float
+        return Value(node.value)  # type: ignore[arg-type]  # _check allowed only finite ints and floats
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        # A signed literal, such as -4, is one number (a constant leaf), as it reads.
+        return Value(_UNARY[type(node.op)](node.operand.value))
     if isinstance(node, ast.Name):
         return values[node.id]
+    operands: tuple[Value, ...]
     if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](_evaluate(node.left, values), _evaluate(node.right, values))
-    if isinstance(node, ast.UnaryOp):
-        return _UNARY[type(node.op)](_evaluate(node.operand, values))
+        operands = (_evaluate(node.left, values, text), _evaluate(node.right, values, text))
+        if isinstance(node.op, ast.Pow) and not any(isinstance(n, ast.Name) for n in ast.walk(node.right)):
+            # A constant exponent is a number, as in `x ** 2` in Python: the one-operand
+            # power op, which differentiates in x only.
+            apply: Callable[..., Value] = lambda a, b: a**b.data
+        else:
+            apply = _BINARY[type(node.op)]
+    elif isinstance(node, ast.UnaryOp):
+        operands, apply = (_evaluate(node.operand, values, text),), _UNARY[type(node.op)]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        operands, apply = (_evaluate(node.args[0], values, text),), FUNCTIONS[node.func.id]
+    else:
+        raise ExpressionError(f"cannot evaluate {type(node).__name__}")  # unreachable after _check
+    try:
+        return apply(*operands)  # type: ignore[no-any-return]
+    except (ArithmeticError, ValueError) as error:
+        raise EvaluationError(_explain(error, node, operands), _operator_column(node, text)) from error
+
+
+def _explain(error: Exception, node: ast.expr, operands: tuple[Value, ...]) -> str:
+    """The engine's message names the op and its operands; an overflow's message from
+    Python is only "(34, 'Numerical result out of range')", so that one is said here."""
+    if not isinstance(error, OverflowError):
+        return str(error)
+    shown = [_number(v.data) for v in operands]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        return FUNCTIONS[node.func.id](_evaluate(node.args[0], values))
-    raise ExpressionError(f"cannot evaluate {type(node).__name__}")  # unreachable after _check
+        operation = f"{node.func.id}({shown[0]})"
+    else:
+        operation = f" {_SYMBOLS[type(node.op)]} ".join(shown)  # type: ignore[attr-defined]
+    return f"{operation} overflows: the result is too large for a float (the largest is about 1.8e308)"
 
 
-def _column_of(tree: ast.expr, name: str) -> int | None:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id == name:
-            return node.col_offset
-    return None
+def _number(x: float) -> str:
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
-def _operator_text(node: ast.AST) -> str:
-    symbols: dict[type, str] = {
-        ast.FloorDiv: "//",
-        ast.Mod: "%",
-        ast.MatMult: "@",
-        ast.BitAnd: "&",
-        ast.BitOr: "|",
-        ast.BitXor: "^",
-        ast.LShift: "<<",
-        ast.RShift: ">>",
-        ast.Invert: "~",
-        ast.Not: "not",
-    }
-    op_type: type = type(getattr(node, "op", None))
-    return repr(symbols.get(op_type, op_type.__name__))
+def _operator_column(node: ast.expr, text: str) -> int | None:
+    """Where an operation is: the operator of a binary operation, else where it starts."""
+    if isinstance(node, ast.BinOp) and node.left.end_lineno == 1 and node.left.end_col_offset is not None:
+        after_left = _column(text, 1, node.left.end_col_offset)
+        symbol = _SYMBOLS.get(type(node.op))
+        found = -1 if after_left is None or symbol is None else text.find(symbol, after_left)
+        if found >= 0:
+            return found
+    return _column(text, node.lineno, node.col_offset)
+
+
+def _column(text: str, lineno: int, byte_offset: int) -> int | None:
+    """The character column in `text` of an ast position. ast counts UTF-8 bytes (é is
+    two) in the stripped text, lines from 1; positions on later lines have no column."""
+    if lineno != 1:
+        return None
+    stripped = text.lstrip()
+    before = _first_line(stripped).encode()[:byte_offset].decode(errors="replace")
+    return len(text) - len(stripped) + len(before)
+
+
+def _source(text: str, node: ast.expr) -> str:
+    """The text of `node` as typed (ast.get_source_segment, on the stripped text)."""
+    return ast.get_source_segment(text.strip(), node) or ""
+
+
+def _first_line(text: str) -> str:
+    # The line breaks Python's tokenizer knows: \n, \r\n and \r.
+    return re.split(r"\r\n?|\n", text, maxsplit=1)[0]

@@ -26,44 +26,55 @@ _ARGUMENT = Op("arg", lambda x: x, lambda out, x: (1.0,))
 
 
 def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., tuple[Any, Any]]:
-    """A function returning ``(f(*args), ∂f/∂args[argnums])``.
+    """A function returning ``(f(*args, **kwargs), ∂f/∂args[argnums])``.
 
     `argnums` is an int (the gradient is one number) or a tuple of ints (a tuple of them).
-    `f` must return a Value or a number; a number means f does not depend on its inputs.
+    Keyword arguments pass through to `f` and are not differentiated. `f` must return a
+    Value or a number; a number means f does not depend on its inputs.
+
+    The answer does not depend on the ambient mode: `f` is always evaluated with recording
+    on, as in JAX. Inside ``no_grad()`` the results are still right, but come back as
+    constants (leaves), so nothing enclosing can differentiate through them.
     """
     positions = _check_argnums(argnums)
-    names = _parameter_names(f)
 
-    def evaluate(*args: Any) -> tuple[Any, Any]:
-        differentiable = mode.grad_depth > 0 or any(isinstance(a, Value) for a in args)
-        call_args = list(args)
-        inputs = []
+    def evaluate(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         for i in positions:
             if i >= len(args):
                 raise TypeError(
                     f"{_name(f)}: argnums asks for argument {i}, but it was called with "
-                    f"{len(args)} argument{'s' if len(args) != 1 else ''}"
+                    f"{len(args)} positional argument{'s' if len(args) != 1 else ''}"
                 )
-            inputs.append(_input_node(args[i], names[i] if i < len(names) else f"arg{i}", f))
-            call_args[i] = inputs[-1]
-
+        # Values in, Values out; and inside an enclosing grad the result must stay a graph.
+        as_values = mode.grad_depth > 0 or any(isinstance(a, Value) for a in args)
+        recording = mode.grad_enabled
+        mode.grad_enabled = True
         mode.grad_depth += 1
         try:
-            out = f(*call_args)
+            call_args = list(args)
+            inputs = []
+            names = argument_names(f, len(args))
+            for i in positions:
+                inputs.append(_input_node(args[i], names[i], f))
+                call_args[i] = inputs[-1]
+            out = f(*call_args, **kwargs)
+            if isinstance(out, Value):
+                order = backprop.topological_order(out)
+                seed = Value(1.0) if as_values else 1.0
+                grads = backprop.gradients(order, seed, set(inputs), create_graph=as_values)
+                result = [grads.get(node, 0.0) for node in inputs]
+                value: Any = out if as_values else out._data
+            elif _number_or_none(out) is not None:
+                result = [0.0 for _ in inputs]
+                value = float(out)
+            else:
+                raise TypeError(f"{_name(f)} must return a Value or a number, got {type(out).__name__}")
         finally:
             mode.grad_depth -= 1
-
-        if isinstance(out, Value):
-            order = backprop.topological_order(out)
-            seed = Value(1.0) if differentiable else 1.0
-            grads = backprop.gradients(order, seed, set(inputs), create_graph=differentiable)
-            result = [grads.get(node, 0.0) for node in inputs]
-            value: Any = out if differentiable else out.data
-        elif _number_or_none(out) is not None:
-            result = [0.0 for _ in inputs]
-            value = float(out)
-        else:
-            raise TypeError(f"{_name(f)} must return a Value or a number, got {type(out).__name__}")
+            mode.grad_enabled = recording
+        if as_values and not recording:
+            value = _constant(value)
+            result = [_constant(g) for g in result]
         return value, (result[0] if isinstance(argnums, int) else tuple(result))
 
     evaluate.__name__ = f"value_and_grad({_name(f)})"
@@ -76,15 +87,22 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
     >>> grad(lambda x: x * x)(3.0)
     6.0
+    >>> grad(lambda x, c: c * x * x)(3.0, c=0.5)
+    3.0
     """
     both = value_and_grad(f, argnums)
 
-    def derivative(*args: Any) -> Any:
-        return both(*args)[1]
+    def derivative(*args: Any, **kwargs: Any) -> Any:
+        return both(*args, **kwargs)[1]
 
     derivative.__name__ = f"grad({_name(f)})"
     derivative.__doc__ = f"∂{_name(f)}/∂ argument(s) {argnums}."
     return derivative
+
+
+def _constant(x: Any) -> Any:
+    """`x` cut off from the graph (under ``no_grad``): a Value stays a Value, detached."""
+    return x.detach() if isinstance(x, Value) else x
 
 
 def _input_node(arg: Any, name: str, f: Callable[..., Any]) -> Value:
@@ -111,6 +129,13 @@ def _check_argnums(argnums: Argnums) -> tuple[int, ...]:
     ):
         raise TypeError(f"argnums must be a non-negative int or a non-empty tuple of them, got {argnums!r}")
     return positions
+
+
+def argument_names(f: Callable[..., Any], count: int) -> list[str]:
+    """The names f's first `count` positional arguments go by, in messages and labels:
+    their parameter names where the signature says, ``arg{i}`` otherwise."""
+    names = _parameter_names(f)
+    return [names[i] if i < len(names) else f"arg{i}" for i in range(count)]
 
 
 def _parameter_names(f: Callable[..., Any]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 class _Mode(threading.local):
@@ -16,7 +17,9 @@ class _Mode(threading.local):
     grad_enabled: bool = True
     anomaly: bool = False
     grad_depth: int = 0  # how many grad()/value_and_grad() evaluations enclose this code
-    tracer: object = None  # the compiler's trace in progress in this thread, if any
+    # The compiler's trace in progress in this thread, if any: `Value` reports comparisons
+    # to it and asks it about reads of `.data` (it has `guard` and `refuse_read`).
+    tracer: Any = None
 
 
 mode = _Mode()

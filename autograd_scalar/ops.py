@@ -20,9 +20,15 @@ from typing import Any
 
 from autograd_scalar.value import Number, Op, Value
 
+# The rules below run on floats for a first-order backward pass and on Values for higher
+# order. They decide branches by comparing operands (``x > 0.0``), never by reading a
+# Value's number: while `compile` traces, a comparison is recorded as a guard, so a replay
+# at a point on the other side of the branch traces again instead of reusing this one.
 
-def _data(x: Value | float) -> float:
-    return x.data if isinstance(x, Value) else x
+
+def _is_zero(x: Value | float) -> bool:
+    # Two orderings, not ==, which compares Values by identity.
+    return x <= 0.0 and x >= 0.0  # type: ignore[operator]
 
 
 def _sigmoid(x: float) -> float:
@@ -41,7 +47,10 @@ def _pow(base: float, exponent: float) -> float:
     # Python would return a complex number here; we want a real-valued error.
     if base < 0.0 and not exponent.is_integer():
         raise ValueError("a negative base needs an integer exponent")
-    return base**exponent
+    try:
+        return base**exponent
+    except OverflowError:  # Python's own message here is the bare errno tuple
+        raise OverflowError("the result is too large for a float") from None
 
 
 def _power_rule(x: Value | float, c: float) -> Value | float:
@@ -49,40 +58,39 @@ def _power_rule(x: Value | float, c: float) -> Value | float:
     (0 when c = 0). Negative c cannot reach here: 0**c already failed going forward."""
     if c == 0.0:
         return 0.0
-    if _data(x) == 0.0 and c < 1.0:
+    if c < 1.0 and _is_zero(x):
         return math.inf
     return c * x ** (c - 1.0)
 
 
 def _pow_grad(out: Value | float, base: Value | float, exponent: Value | float) -> tuple:
-    b, e = _data(base), _data(exponent)
-    if b == 0.0 and e < 1.0:
-        d_base: Value | float = 0.0 if e == 0.0 else math.inf
+    base_is_zero = _is_zero(base)
+    if base_is_zero and exponent < 1.0:  # type: ignore[operator]
+        d_base: Value | float = 0.0 if _is_zero(exponent) else math.inf
     else:
         d_base = exponent * base ** (exponent - 1.0)
     # ∂/∂exponent = out·log(base) exists only for base > 0; at base 0 the limit is 0, as in
     # PyTorch. A negative base gets nan, which the backward pass reports by name if it
     # flows into an operand that is being differentiated.
-    if b > 0.0:
-        d_exponent: Value | float = out * log(base)
-    elif b == 0.0:
-        d_exponent = 0.0
+    if base_is_zero:
+        d_exponent: Value | float = 0.0
+    elif base > 0.0:  # type: ignore[operator]
+        d_exponent = out * log(base)
     else:
         d_exponent = math.nan
     return d_base, d_exponent
 
 
 def _sqrt_grad(out: Value | float, x: Value | float) -> tuple:
-    return (math.inf if _data(out) == 0.0 else 0.5 / out,)
+    return (math.inf if _is_zero(out) else 0.5 / out,)
 
 
 def _step(x: Value | float) -> float:
-    return 1.0 if _data(x) > 0.0 else 0.0
+    return 1.0 if x > 0.0 else 0.0  # type: ignore[operator]
 
 
 def _sign(x: Value | float) -> float:
-    v = _data(x)
-    return 1.0 if v > 0.0 else -1.0 if v < 0.0 else 0.0
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0  # type: ignore[operator]
 
 
 # The rules of sin and cos use each other's public function, defined below the table.
@@ -110,7 +118,8 @@ SQRT    = Op("sqrt",    math.sqrt,           _sqrt_grad)
 
 def power(x: Value, c: float) -> Value:
     """``x ** c`` for a plain-number exponent: a one-operand op, so only x gets a gradient."""
-    name = f"**{c:g}"
+    short = f"{c:g}"
+    name = f"**{short if float(short) == c else repr(c)}"  # as short as names it exactly
     op = Op(name, lambda v: _pow(v, c), lambda out, v: (_power_rule(v, c),))
     return op(x)
 

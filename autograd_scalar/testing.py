@@ -8,17 +8,44 @@ poles by a margin, and keep results bounded. So finite differences are a fair ju
 that point, and no example is thrown away. Graphs share subexpressions (any earlier node
 can be an operand, the same one twice) and grow deep chains (the latest node is favoured).
 
-To test an op of your own, describe it with `OpSpec` and add it to the table::
+To test an op of your own, describe it with `OpSpec` and add it to the table. The
+optional ``sympy`` field is the op's SymPy counterpart (a function of SymPy expressions);
+with it, `sympy_table` can translate any drawn graph into SymPy, so an exact symbolic
+derivative can judge the engine's, to any order (``tests/test_sympy_oracle.py`` does this
+for every graph, to third order)::
 
-    softplus_spec = OpSpec("softplus", softplus, arity=1, valid=lambda x: abs(x) < 30)
+    import sympy
 
-    @given(expressions(ops=DEFAULT_OPS + (softplus_spec,)))
+    softplus_spec = OpSpec(
+        "softplus", softplus, arity=1, valid=lambda x: abs(x) < 30,
+        sympy=lambda x: sympy.log(1 + sympy.exp(x)),
+    )
+
+    table = DEFAULT_OPS + (softplus_spec,)
+
+    @given(expressions(ops=table))
     def test_softplus_in_context(expr):
         assert gradcheck(expr, *expr.point)
+        # The same graph in SymPy, over symbols x0, x1, ...: exact, to any order.
+        xs = sympy.symbols(f"x0:{expr.n_inputs}", real=True)
+        formula = expr.evaluate(xs, sympy_table(table))
+        exact = sympy.diff(formula, xs[0], 2).evalf(50, subs=dict(zip(xs, expr.point)))
+        # abs=: float64 rounding is absolute where terms cancel (the oracle's tolerance
+        # in tests/test_sympy_oracle.py says how much exactly).
+        assert grad(grad(expr))(*expr.point) == pytest.approx(float(exact), rel=1e-9, abs=1e-11)
+
+Every entry of `DEFAULT_OPS` has its counterpart. Kinks are written with
+``sympy.Heaviside``: relu(x) is ``x * Heaviside(x)``. Their derivatives are ``DiracDelta``
+terms, which SymPy evaluates to 0 at any nonzero argument, so away from the kink every
+order comes out a plain number. ``Abs`` is not as safe: SymPy cannot always tell that its
+argument is real, and then leaves part of the derivative unevaluated. Nor is
+``Piecewise``: a graph that divides by relu(x) makes a branch 1/0 = zoo, and a kink
+applied to that fails to build.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,13 +67,31 @@ class OpSpec:
     """An op as the strategies see it: how to apply it and where it may be applied.
 
     `apply` takes Values (or floats) and returns one; `valid` takes the operands' floats
-    and says whether the op is defined there with room for finite differences.
+    and says whether the op is defined there with room for finite differences; `sympy`,
+    if given, is the same function on SymPy expressions (``lambda x: sympy.exp(x)``), the
+    counterpart an exact symbolic oracle differentiates (see `sympy_table`).
     """
 
     name: str
     apply: Callable[..., Any]
     arity: int
     valid: Callable[..., bool] = lambda *xs: True
+    sympy: Callable[..., Any] | None = None
+
+
+def _sp() -> Any:
+    # SymPy is imported only when a counterpart is used: the strategies do not need it
+    # (and it is a test extra, not a dependency).
+    return importlib.import_module("sympy")
+
+
+def _step(x: Any) -> Any:
+    # Kinks as Heaviside: see the module docstring for why not Abs, Max or Piecewise.
+    return _sp().Heaviside(x)
+
+
+def _rational(p: int, q: int) -> Any:
+    return _sp().Rational(p, q)
 
 
 def _away_from(x: float, point: float) -> bool:
@@ -54,31 +99,53 @@ def _away_from(x: float, point: float) -> bool:
 
 
 DEFAULT_OPS: tuple[OpSpec, ...] = (
-    OpSpec("add", lambda a, b: a + b, 2),
-    OpSpec("sub", lambda a, b: a - b, 2),
-    OpSpec("mul", lambda a, b: a * b, 2),
-    OpSpec("div", lambda a, b: a / b, 2, lambda a, b: abs(b) >= 0.2),
-    OpSpec("pow", lambda a, b: a**b, 2, lambda a, b: a >= 0.2 and abs(b) <= 3.0),
-    OpSpec("add_const", lambda x: x + 1.5, 1),
-    OpSpec("rsub_const", lambda x: 0.5 - x, 1),
-    OpSpec("mul_const", lambda x: -2.0 * x, 1),
-    OpSpec("rdiv_const", lambda x: 1.0 / x, 1, lambda x: abs(x) >= 0.2),
-    OpSpec("square", lambda x: x**2, 1),
-    OpSpec("cube", lambda x: x**3, 1),
-    OpSpec("pow_half", lambda x: x**0.5, 1, lambda x: x >= 0.2),
-    OpSpec("reciprocal_sqrt", lambda x: x**-0.5, 1, lambda x: x >= 0.2),
-    OpSpec("rpow_const", lambda x: 2.0**x, 1),
-    OpSpec("neg", lambda x: -x, 1),
-    OpSpec("abs", lambda x: abs(x), 1, lambda x: _away_from(x, 0.0)),
-    OpSpec("exp", ops.exp, 1, lambda x: x <= 3.0),
-    OpSpec("log", ops.log, 1, lambda x: x >= 0.2),
-    OpSpec("tanh", ops.tanh, 1),
-    OpSpec("sigmoid", ops.sigmoid, 1),
-    OpSpec("relu", ops.relu, 1, lambda x: _away_from(x, 0.0)),
-    OpSpec("sin", ops.sin, 1),
-    OpSpec("cos", ops.cos, 1),
-    OpSpec("sqrt", ops.sqrt, 1, lambda x: x >= 0.2),
+    # Constants in the counterparts are exact (the floats above are exact binary numbers).
+    OpSpec("add", lambda a, b: a + b, 2, sympy=lambda a, b: a + b),
+    OpSpec("sub", lambda a, b: a - b, 2, sympy=lambda a, b: a - b),
+    OpSpec("mul", lambda a, b: a * b, 2, sympy=lambda a, b: a * b),
+    OpSpec("div", lambda a, b: a / b, 2, lambda a, b: abs(b) >= 0.2, sympy=lambda a, b: a / b),
+    OpSpec("pow", lambda a, b: a**b, 2, lambda a, b: a >= 0.2 and abs(b) <= 3.0, sympy=lambda a, b: a**b),
+    OpSpec("add_const", lambda x: x + 1.5, 1, sympy=lambda x: x + _rational(3, 2)),
+    OpSpec("rsub_const", lambda x: 0.5 - x, 1, sympy=lambda x: _rational(1, 2) - x),
+    OpSpec("mul_const", lambda x: -2.0 * x, 1, sympy=lambda x: -2 * x),
+    OpSpec("rdiv_const", lambda x: 1.0 / x, 1, lambda x: abs(x) >= 0.2, sympy=lambda x: 1 / x),
+    OpSpec("square", lambda x: x**2, 1, sympy=lambda x: x**2),
+    OpSpec("cube", lambda x: x**3, 1, sympy=lambda x: x**3),
+    OpSpec("pow_half", lambda x: x**0.5, 1, lambda x: x >= 0.2, sympy=lambda x: x ** _rational(1, 2)),
+    OpSpec("reciprocal_sqrt", lambda x: x**-0.5, 1, lambda x: x >= 0.2, sympy=lambda x: x ** _rational(-1, 2)),
+    OpSpec("rpow_const", lambda x: 2.0**x, 1, sympy=lambda x: _sp().Integer(2) ** x),
+    OpSpec("neg", lambda x: -x, 1, sympy=lambda x: -x),
+    OpSpec("abs", lambda x: abs(x), 1, lambda x: _away_from(x, 0.0), sympy=lambda x: x * (2 * _step(x) - 1)),
+    OpSpec("exp", ops.exp, 1, lambda x: x <= 3.0, sympy=lambda x: _sp().exp(x)),
+    OpSpec("log", ops.log, 1, lambda x: x >= 0.2, sympy=lambda x: _sp().log(x)),
+    OpSpec("tanh", ops.tanh, 1, sympy=lambda x: _sp().tanh(x)),
+    OpSpec("sigmoid", ops.sigmoid, 1, sympy=lambda x: 1 / (1 + _sp().exp(-x))),
+    OpSpec("relu", ops.relu, 1, lambda x: _away_from(x, 0.0), sympy=lambda x: x * _step(x)),
+    OpSpec("sin", ops.sin, 1, sympy=lambda x: _sp().sin(x)),
+    OpSpec("cos", ops.cos, 1, sympy=lambda x: _sp().cos(x)),
+    OpSpec("sqrt", ops.sqrt, 1, lambda x: x >= 0.2, sympy=lambda x: _sp().sqrt(x)),
 )
+
+
+class MissingSympyCounterpart(LookupError):
+    """An op in a table has no SymPy counterpart, so graphs using it cannot be translated."""
+
+
+def sympy_table(ops: Sequence[OpSpec] = DEFAULT_OPS) -> dict[str, Callable[..., Any]]:
+    """The ops' SymPy counterparts by name, for ``Expression.evaluate(symbols, table)``.
+
+    Raises `MissingSympyCounterpart`, naming every op without one: an oracle must refuse
+    such an op rather than skip the graphs that use it.
+    """
+    missing = [spec.name for spec in ops if spec.sympy is None]
+    if missing:
+        raise MissingSympyCounterpart(
+            f"no SymPy counterpart for op{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(name) for name in missing)}: give "
+            f"{'their OpSpecs' if len(missing) > 1 else 'its OpSpec'} sympy=<the same function "
+            "on SymPy expressions>, e.g. OpSpec(..., sympy=lambda x: sympy.exp(x))"
+        )
+    return {spec.name: spec.sympy for spec in ops if spec.sympy is not None}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import threading
 from collections.abc import Callable
 from typing import Any, Union
 
@@ -46,10 +47,10 @@ class Op:
         try:
             if len(operands) == 2:
                 first, second = operands
-                data = self.forward(first.data, second.data)  # type: ignore[union-attr]
+                data = self.forward(first._data, second._data)  # type: ignore[union-attr]
             elif len(operands) == 1:
                 first, second = operands[0], None
-                data = self.forward(first.data)  # type: ignore[union-attr]
+                data = self.forward(first._data)  # type: ignore[union-attr]
             else:
                 raise TypeError(f"{self.name}: an op takes one or two operands, got {len(operands)}")
         except AttributeError:
@@ -61,7 +62,18 @@ class Op:
         if data != data:
             raise ValueError(f"{self.describe_call(operands)}: the result is nan")
         if mode.grad_enabled:
-            return Value._node(data, self, first, second)  # type: ignore[arg-type]
+            node = Value._node(data, self, first, second)  # type: ignore[arg-type]
+            if mode.tracer is not None:  # compile sees every node, even those the result ignores
+                mode.tracer.created(node)
+            return node
+        if mode.tracer is not None:
+            # Inside `no_grad` while compile traces: the result is a leaf, as always, but
+            # the tracer learns how it was computed, so a replay recomputes its number.
+            source = Value._node(data, self, first, second)  # type: ignore[arg-type]
+            mode.tracer.created(source)
+            leaf = Value._node(data, None, None, None)
+            mode.tracer.detached(leaf, source)
+            return leaf
         return Value._node(data, None, None, None)
 
     def describe_call(self, operands: tuple[Operand, ...]) -> str:
@@ -85,28 +97,71 @@ class Value:
     # The operands live in two slots rather than a tuple: one object per node instead of
     # two halves the work of Python's cyclic collector, which walks every live container.
     # A unary node has _second None; a leaf has both None (and _op None).
-    __slots__ = ("data", "grad", "label", "_op", "_first", "_second")
+    # The number lives in `_data`, which engine code reads directly; the public `data`
+    # property guards the two ways a plain read or write could silently give a wrong
+    # gradient (see its docstring). `_stamp` orders writes to `data` against the nodes
+    # computed from it: a node is stamped with the clock of the latest write when it is
+    # made, and a write advances the clock and stamps the written leaf with it, so an
+    # operand newer than its result was written after the result was computed.
+    __slots__ = ("_data", "grad", "label", "_op", "_first", "_second", "_stamp")
     __hash__ = object.__hash__  # defining ordering must not cost Values their identity hash
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = _as_float(data, "Value")
+        self._data = _as_float(data, "Value")
         self.grad = 0.0
         self.label = label
         self._op: Op | None = None
         self._first: Value | None = None
         self._second: Value | None = None
+        self._stamp = 0
 
     @staticmethod
     def _node(data: float, op: Op | None, first: Value | None, second: Value | None) -> Value:
         """Build a node without validation; `data` is already a float from an op."""
         node = _new_value(Value)
-        node.data = data
+        node._data = data
         node.grad = 0.0
         node.label = ""
         node._op = op
         node._first = first
         node._second = second
+        node._stamp = _clock
         return node
+
+    # -- the number -----------------------------------------------------------------
+    @property
+    def data(self) -> float:
+        """The number this node holds.
+
+        Assigning to it is how parameters are updated (``p.data -= lr * p.grad``). Only a
+        leaf may be assigned: a computed node's number is fixed by its operands. The value
+        must be a real number, never NaN. A backward pass through a node computed *before*
+        one of its operands was assigned raises, rather than mixing the two states.
+        While `compile` traces a function, reading it raises `TraceError`: the replay
+        could not follow Python decisions made on the plain number.
+        """
+        tracer = mode.tracer
+        if tracer is not None:
+            tracer.refuse_read(self)
+        return self._data
+
+    @data.setter
+    def data(self, value: Number) -> None:
+        if self._op is not None:
+            raise AttributeError(
+                f"cannot assign data of {self.describe()}: a computed node's number is fixed by its "
+                "operands. Assign to the leaves it was computed from and compute again, or use detach() "
+                "for a new leaf"
+            )
+        self._data = _as_float(value, "Value.data")
+        global _clock
+        with _clock_lock:  # the clock never runs backwards, whichever thread writes
+            _clock += 1
+            self._stamp = _clock
+
+    def item(self) -> float:
+        """The number, as a float: ``v.data`` under the name PyTorch users reach for."""
+        return self.data
 
     # -- what the node is -------------------------------------------------------------
     @property
@@ -131,11 +186,11 @@ class Value:
         """
         if self._op is None:
             return ()
-        return tuple(self._op.local_grad(self.data, *[p.data for p in self.parents]))
+        return tuple(self._op.local_grad(self._data, *[p._data for p in self.parents]))
 
     def describe(self) -> str:
         """A short description for error messages: data, and label or op when set."""
-        text = f"Value(data={self.data!r}"
+        text = f"Value(data={self._data!r}"
         if self.label:
             text += f", label={self.label!r}"
         elif self._op is not None:
@@ -143,7 +198,7 @@ class Value:
         return text + ")"
 
     def __repr__(self) -> str:
-        text = f"Value(data={self.data!r}, grad={self.grad!r}"
+        text = f"Value(data={self._data!r}, grad={self.grad!r}"
         if self.label:
             text += f", label={self.label!r}"
         if self._op is not None:
@@ -151,7 +206,15 @@ class Value:
         return text + ")"
 
     def __float__(self) -> float:
-        return self.data
+        # Python calls this for float(v) and inside every math.* function. Returning the
+        # number would cut v out of the graph and silently drop its gradient
+        # (x * math.sin(x) would differentiate as x * constant), so it refuses.
+        raise TypeError(
+            f"a Value cannot become a plain float implicitly ({self.describe()}): float(v) and math "
+            "functions such as math.sin(v) would cut it out of the graph and lose its gradient. Use "
+            "the engine's functions on Values (autograd_scalar.sin, exp, log, sqrt, tanh, ...) and read "
+            "the number with v.data or v.item()"
+        )
 
     # Ordering compares data and returns a bool, so `if x > 0:` works in plain Python.
     # (Equality stays identity: Values are graph nodes, usable as set members.)
@@ -186,8 +249,16 @@ class Value:
             node.grad = 0.0
 
     def detach(self) -> Value:
-        """A new leaf with the same data and label: gradients will not flow through it."""
-        return Value(self.data, self.label)
+        """A new leaf with the same data and label: gradients will not flow through it.
+
+        While `compile` traces, the tracer learns where the leaf's number came from, so a
+        replay recomputes it from new arguments instead of freezing it.
+        """
+        leaf = Value._node(self._data, None, None, None)
+        leaf.label = self.label
+        if mode.tracer is not None:
+            mode.tracer.detached(leaf, self)
+        return leaf
 
     # -- arithmetic: each operator lifts a plain number and defers to the op table --------
     def __add__(self, other: Operand) -> Value:
@@ -268,6 +339,8 @@ class Value:
 
 
 _new_value = object.__new__
+_clock = 0  # how many writes to a Value's `data` there have been, process-wide
+_clock_lock = threading.Lock()
 
 
 def _number_or_none(x: object) -> float | None:
@@ -307,10 +380,10 @@ _COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": ope
 
 
 def _compare(value: Value, other: object, symbol: str) -> bool:
-    other_data = other.data if isinstance(other, Value) else _number_or_none(other)
+    other_data = other._data if isinstance(other, Value) else _number_or_none(other)
     if other_data is None:
         return NotImplemented
-    result: bool = _COMPARISONS[symbol](value.data, other_data)
+    result: bool = _COMPARISONS[symbol](value._data, other_data)
     if mode.tracer is not None:
         mode.tracer.guard(value, symbol, other, result)  # type: ignore[attr-defined]
     return result

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from autograd_scalar.demo import show_moons
+from autograd_scalar.demo import check_steps, show_moons
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("out"), help="where the PNGs go (default: out/)")
     parser.add_argument("--compiled", action="store_true", help="trace the per-sample loss once and replay it")
     args = parser.parse_args(argv)
+    try:
+        check_steps(args.steps)
+    except ValueError as error:
+        parser.error(str(error))
     show_moons(args.out, args.steps, args.compiled)
 
 

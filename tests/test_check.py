@@ -93,3 +93,74 @@ def test_a_user_op_lifts_numbers_and_refuses_other_things():
     assert RIGHT_SOFTPLUS(0.0).data == pytest.approx(math.log(2.0))
     with pytest.raises(TypeError, match="softplus: operand 1 must be a Value or a number, got str"):
         RIGHT_SOFTPLUS("0")
+
+
+# -- numerical_grad at the edge of a domain (one-sided differences) -------------------------
+# Expected values are derivatives from calculus, not from the engine.
+
+
+def test_numerical_grad_just_inside_log_domain_is_one_sided_and_right():
+    # x - h = 5e-7 - 1e-6 < 0 is outside log's domain; d/dx log x = 1/x = 2e6.
+    assert ag.numerical_grad(lambda x: x.log(), 5e-7) == pytest.approx((2e6,), rel=1e-6)
+
+
+def test_numerical_grad_steps_back_from_an_upper_edge():
+    # sqrt(1 - x²) is undefined above 1; its derivative is -x / sqrt(1 - x²).
+    x = 1 - 1e-8
+    expected = -x / math.sqrt(1 - x * x)
+    assert ag.numerical_grad(lambda t: (1 - t * t).sqrt(), x) == pytest.approx((expected,), rel=1e-5)
+
+
+def test_numerical_grad_treats_an_overflowing_side_as_outside():
+    # exp(x + h) overflows at x = 709.7827 (exp overflows above about 709.78271); d/dx eˣ = eˣ.
+    assert ag.numerical_grad(lambda x: x.exp(), 709.7827) == pytest.approx((math.exp(709.7827),), rel=1e-6)
+
+
+def test_numerical_grad_one_sided_only_in_the_argument_at_the_edge():
+    # f = log(x) * y at x = 5e-7, y = 3: ∂f/∂x = y/x = 6e6, ∂f/∂y = log x.
+    assert ag.numerical_grad(lambda x, y: x.log() * y, 5e-7, 3.0) == pytest.approx((6e6, math.log(5e-7)), rel=1e-6)
+
+
+def test_finite_difference_says_which_scheme_it_used():
+    from autograd_scalar.check import FiniteDifference, finite_difference
+
+    # Both sides defined: the central difference; at relu's kink it is (h - 0) / 2h = 0.5,
+    # the mean of the slopes 0 (left) and 1 (right), which are reported with it.
+    assert finite_difference(lambda x: x.relu(), 0.0) == FiniteDifference(0.5, one_sided=False, kink=(0.0, 1.0))
+    assert finite_difference(lambda x: x * x, 3.0).kink is None
+    assert finite_difference(lambda x: x.log(), 5e-7).one_sided is True
+
+
+def test_numerical_grad_close_to_a_pole_is_not_fooled_by_a_coarse_step():
+    # log at 2e-6: both sides of the step h = 1e-6 are defined, but the central difference
+    # at h is (log 3e-6 - log 1e-6) / 2e-6 = 549,306; d/dx log x = 1/x = 500,000.
+    assert ag.numerical_grad(lambda x: x.log(), 2e-6) == pytest.approx((5e5,), rel=1e-6)
+
+
+def test_numerical_grad_refuses_an_infinite_slope_rather_than_guess():
+    # sqrt'(0) = +inf: one-sided differences grow like 1/sqrt(h) and never settle.
+    from autograd_scalar.check import NoFiniteDifference
+
+    with pytest.raises(NoFiniteDifference, match=r"argument 0 = 0\.0: one-sided differences do not settle"):
+        ag.numerical_grad(lambda x: x.sqrt(), 0.0)
+
+
+def test_numerical_grad_at_infinity_says_so():
+    from autograd_scalar.check import NoFiniteDifference
+
+    with pytest.raises(NoFiniteDifference, match="not differentiable numerically at inf"):
+        ag.numerical_grad(lambda x: x * 2, math.inf)
+
+
+def test_numerical_grad_where_f_is_infinite_says_so_instead_of_nan():
+    from autograd_scalar.check import NoFiniteDifference
+
+    # (1e200)² overflows to inf, and so do both neighbours: inf - inf would be nan.
+    with pytest.raises(NoFiniteDifference, match="f is inf here"):
+        ag.numerical_grad(lambda x: x * x, 1e200)
+
+
+def test_numerical_grad_at_a_pole_raises_f_own_error_instead_of_a_number():
+    # 1/x is undefined at 0; a central difference across the pole would say 1/h² = 1e12.
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        ag.numerical_grad(lambda x: 1 / x, 0.0)

@@ -173,3 +173,16 @@ def test_runs_as_a_script(script, args, expected, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert expected in result.stdout
+
+
+@pytest.mark.parametrize("steps", ["0", "-3"])
+def test_moons_script_refuses_too_few_steps_with_a_usage_error(steps, tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "moons.py"), "--steps", steps, "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "at least 1" in result.stderr and "Traceback" not in result.stderr

@@ -87,7 +87,8 @@ def test_non_differentiated_arguments_pass_through():
 
 class TestBadCalls:
     def test_argnums_beyond_the_arguments(self):
-        with pytest.raises(TypeError, match="argnums asks for argument 1, but it was called with 1 argument"):
+        message = "argnums asks for argument 1, but it was called with 1 positional argument"
+        with pytest.raises(TypeError, match=message):
             ag.grad(lambda x, y=1.0: x * y, argnums=1)(2.0)
 
     @pytest.mark.parametrize("argnums", [-1, 1.5, (), "0", True, [0]])

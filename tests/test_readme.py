@@ -28,3 +28,15 @@ def test_readme_recipe_for_adding_an_op_works():
     for x in (-40.0, -1.0, 0.3, 5.0, 800.0):
         assert ag.gradcheck(lambda t: softplus(t), x)
     assert ag.check_local_grads(softplus(ag.Value(0.4)) * 2) == 3
+
+
+def test_readme_property_test_for_your_own_op_runs_and_passes():
+    """The 'Property-testing your own op' snippet, including its SymPy counterpart, works."""
+    from autograd_scalar.testing import sympy_table
+
+    text = README.read_text()
+    start = text.index("```python", text.index("## Property-testing your own op")) + len("```python")
+    namespace: dict = {}
+    exec(text[start : text.index("```", start)], namespace)
+    namespace["test_softplus_in_random_graphs"]()  # Hypothesis runs its examples here
+    assert sympy_table((namespace["spec"],))["softplus"] is namespace["spec"].sympy

@@ -123,9 +123,9 @@ class TestIdentity:
         assert len({a, b, a}) == 2
         assert {a: "a", b: "b"}[b] == "b"
 
-    def test_float_gives_the_data(self):
-        assert float(Value(2.5)) == 2.5
-        assert math.isclose(math.sin(Value(0.5)), math.sin(0.5))
+    def test_the_number_is_read_with_data_or_item(self):
+        assert Value(2.5).data == 2.5
+        assert Value(2.5).item() == 2.5
 
 
 class TestRepr:

@@ -90,10 +90,11 @@ class TestDrawDot:
         assert r"a\|b\{c\}" in viz.draw_dot(v).source
 
     def test_big_graphs_are_refused_with_advice(self):
-        x = Value(1.0)
-        y = x
+        # A chain whose edges each reach one rank back: cheap to lay out once allowed. (The same
+        # chain multiplying by one shared x needs ~250,000 edge bends; see TestLayoutCost.)
+        y = Value(1.0)
         for _ in range(500):
-            y = y * x
+            y = y.sin()
         with pytest.raises(viz.GraphTooLargeError, match=r"501 nodes, more than max_nodes=400.*text_tree"):
             viz.draw_dot(y)
         assert viz.draw_dot(y, max_nodes=2000).source.startswith("digraph")
@@ -220,7 +221,9 @@ class TestTextTree:
         y = x
         for _ in range(5000):
             y = y.sin()
-        assert len(viz.text_tree(y).splitlines()) == 5002
+        text = viz.text_tree(y, max_nodes=5001)
+        assert sum(line.endswith("← sin") for line in text.splitlines()) == 5000
+        assert "leaf = 0.5" in text and "stopped at" not in text
 
 
 class TestAnimation:
@@ -281,3 +284,149 @@ def test_animation_runs_in_headless_chromium(tmp_path):
     dom = result.stdout
     assert "frame 4 of 9" in dom
     assert re.findall(r'class="frame current" id="frame-(\d+)"', dom) == ["4"]
+
+
+def _sum_of(n):
+    total = sum(Value(float(i)) for i in range(n))
+    total.backward()
+    return total
+
+
+def _nodes(root):
+    from autograd_scalar import topological_order
+
+    return len(topological_order(root))
+
+
+class TestTextTreeSize:
+    """Output linear in the graph (no indentation proportional to depth), capped like draw_dot."""
+
+    def test_output_of_a_sum_grows_linearly_under_the_default_cap(self):
+        small, large = _sum_of(90), _sum_of(180)  # 181 and 361 nodes, a chain 90 and 180 deep
+        assert _nodes(large) <= 400
+        assert len(viz.text_tree(large)) <= 2.2 * len(viz.text_tree(small))
+
+    def test_a_10000_term_sum_prints_in_linear_size_and_bounded_width(self):
+        small, large = _sum_of(10_000), _sum_of(20_000)
+        small_text = viz.text_tree(small, max_nodes=_nodes(small))
+        large_text = viz.text_tree(large, max_nodes=_nodes(large))
+        assert len(large_text) <= 2.2 * len(small_text)
+        assert len(small_text) < 200 * _nodes(small)  # was 300 MB: ~15,000 characters a node
+        assert max(len(line) for line in large_text.splitlines()) <= 3 * viz.tree.SECTION_DEPTH + 80
+
+    def test_deep_operands_continue_in_numbered_sections(self):
+        y = Value(0.5, "x")
+        for _ in range(100):
+            y = y.sin()
+        lines = viz.text_tree(y, max_nodes=200).splitlines()
+        references = [re.search(r"\(operands in \[(\d+)\] below\)$", line) for line in lines]
+        numbers = [m.group(1) for m in references if m]
+        assert numbers == [str(k) for k in range(1, len(numbers) + 1)] and len(numbers) == 100 // 16
+        for number in numbers:
+            assert sum(line.startswith(f"[{number}] (sin) = ") for line in lines) == 1
+        assert lines[-2].endswith("└─ x = 0.5")  # lines[-1] says gradients are not computed yet
+
+    def test_a_node_continued_in_a_section_is_referred_to_by_number(self):
+        h = Value(0.5, "x").exp()
+        h.label = "h"
+        deep = h
+        for _ in range(viz.tree.SECTION_DEPTH - 1):
+            deep = deep.sin()
+        y = deep + h  # h is met SECTION_DEPTH levels down first, then again right under the root
+        y.backward()
+        lines = viz.text_tree(y).splitlines()
+        h_text = f"h = {h.data:.6g}   grad {h.grad:.6g}"
+        assert lines[viz.tree.SECTION_DEPTH].endswith(f"└─ {h_text}   ← exp   (operands in [1] below)")
+        assert lines[viz.tree.SECTION_DEPTH + 1] == f"└─ {h_text}   (see [1])"
+        assert lines[-2:] == [f"[1] {h_text}   ← exp", f"└─ x = 0.5   grad {h.grad * h.data:.6g}"]
+
+    def test_big_graphs_stop_at_max_nodes_with_a_notice_saying_how_to_see_more(self):
+        total = _sum_of(1000)
+        n = _nodes(total)
+        text = viz.text_tree(total)
+        node_lines = [line for line in text.splitlines() if " = " in line and not line.startswith("[")]
+        assert len(node_lines) == 400
+        assert text.endswith(
+            f"… stopped at max_nodes=400: {n - 400:,} of the graph's {n:,} nodes are not shown. "
+            f"Pass max_nodes={n} to print them all, or max_depth= to print only the top levels."
+        )
+        everything = viz.text_tree(total, max_nodes=n)
+        assert "stopped at" not in everything
+        assert sum(" = " in line and not line.startswith("[") for line in everything.splitlines()) == n
+        assert "stopped at" not in viz.text_tree(total, max_depth=4)  # draw_dot's advice works
+
+    @pytest.mark.parametrize("bad", [0, -1, 2.5, None, True])
+    def test_bad_max_nodes(self, bad):
+        with pytest.raises(ValueError, match=r"max_nodes must be a positive int.*got"):
+            viz.text_tree(Value(1.0), max_nodes=bad)
+
+
+def _dense_graph(seed=0):
+    """394 nodes: each op combines two random earlier nodes, and the unused ones are summed.
+
+    Its edges reach far back, so graphviz-pure spends minutes on its layout."""
+    import random
+
+    rng = random.Random(seed)
+    nodes = [Value(rng.uniform(0.5, 1.5)) for _ in range(100)]
+    for _ in range(190):
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        nodes.append(a + b if rng.random() < 0.5 else a * b)
+    used = {p for v in nodes for p in v.parents}
+    root = sum((v for v in nodes if v not in used), Value(0.0))
+    root.backward()
+    return root
+
+
+def _mlp_loss(sizes, samples):
+    from autograd_scalar.nn import MLP, mse
+
+    model = MLP(sizes[0], sizes[1:], rng=0)
+    inputs = [[0.1 * (i + 1)] * sizes[0] for i in range(samples)]
+    loss = mse([model(x) for x in inputs], [1.0] * samples)
+    loss.backward()
+    return loss
+
+
+class TestLayoutCost:
+    """Refusing, before Graphviz runs, graphs whose layout is expensive though they have few nodes."""
+
+    def test_layout_points_count_nodes_and_edge_bends(self):
+        from autograd_scalar import topological_order
+
+        price, _ = receipt()
+        assert viz.dot.layout_points(topological_order(price)) == 5 + 2  # 5 values, 2 op circles
+        x = Value(2.0)
+        y = x
+        for _ in range(100):
+            y = y * x  # op i is 2i - 1 ranks after x: 2i - 2 bends
+        assert viz.dot.layout_points(topological_order(y)) == 101 + 100 + 100 * 99
+
+    def test_dense_graph_fails_fast_while_ordinary_examples_render(self, tmp_path, monkeypatch):
+        dense = _dense_graph()
+        assert _nodes(dense) == 394  # under max_nodes=400
+        advice = r"394 nodes, but .* edge bends.*Draw a smaller part.*pass max_nodes=\d+ to draw it anyway.*text_tree"
+        with pytest.raises(viz.GraphTooLargeError, match=advice):
+            viz.draw_dot(dense)
+
+        def never(*args, **kwargs):
+            raise AssertionError("the renderer ran on a graph that should have been refused")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(renderer, "dot_to_bytes", never)
+            with pytest.raises(viz.GraphTooLargeError, match=advice):
+                viz.render(dense, tmp_path / "dense.svg", renderer="graphviz-pure")
+
+        for ordinary in (receipt(demo.apples_and_oranges)[0], _mlp_loss([2, 4, 4, 1], 1), _mlp_loss([2, 6, 6, 1], 2)):
+            assert viz.draw_dot(ordinary, local_grads=True).source.startswith("digraph")
+        path = viz.render(_mlp_loss([2, 4, 4, 1], 1), tmp_path / "mlp.svg", renderer="graphviz-pure")
+        assert ET.parse(path).getroot().tag.endswith("svg")
+
+    def test_the_advised_max_nodes_draws_the_dense_graph(self):
+        dense = _dense_graph()
+        with pytest.raises(viz.GraphTooLargeError) as refused:
+            viz.draw_dot(dense)
+        needed = int(re.search(r"pass max_nodes=(\d+)", str(refused.value)).group(1))
+        assert viz.draw_dot(dense, max_nodes=needed).source.startswith("digraph")
+        with pytest.raises(viz.GraphTooLargeError):
+            viz.draw_dot(dense, max_nodes=needed - 1)

@@ -17,6 +17,8 @@ from autograd_scalar import Value, topological_order
 from viz.renderer import RendererError, dot_to_bytes
 
 DEFAULT_MAX_NODES = 400
+LAYOUT_POINTS_PER_NODE = 8
+"""How many layout points (see `layout_points`) `max_nodes` allows per node."""
 
 _OP_SYMBOLS = {"*": "×", "/": "÷", "-": "−", "neg": "−x"}
 
@@ -74,7 +76,10 @@ def draw_dot(
     highlight: Values to draw in gold.
     color_by_grad: fill values green (positive gradient) or red (negative), stronger for
         larger magnitudes.
-    max_nodes: refuse larger graphs with `GraphTooLargeError`, which says what to do.
+    max_nodes: refuse larger graphs with `GraphTooLargeError`, which says what to do. A graph
+        whose edges reach far back is refused too when its layout would place more than
+        `LAYOUT_POINTS_PER_NODE` × max_nodes nodes and edge bends (see `layout_points`): such
+        a graph of 300 nodes can keep the layout engine busy for minutes.
 
     Until ``root.backward()`` has run (root.grad is still 0), gradients show as "?" and the
     picture says they are not computed yet, rather than showing zeros as if they were results.
@@ -94,8 +99,17 @@ def build(root: Value, style: Style, revealed: int | None = None) -> GraphPictur
     if len(order) > style.max_nodes:
         raise GraphTooLargeError(
             f"the graph has {len(order):,} nodes, more than max_nodes={style.max_nodes}: a picture that "
-            "large is unreadable and slow to lay out. Draw a smaller part (the loss of one sample, one "
-            "neuron), pass max_nodes= to draw it anyway, or print viz.text_tree(root, max_depth=4)."
+            f"large is unreadable and slow to lay out. {_ADVICE.format(needed='')}"
+        )
+    points = layout_points(order)
+    allowed = LAYOUT_POINTS_PER_NODE * style.max_nodes
+    if points > allowed:
+        needed = -(-points // LAYOUT_POINTS_PER_NODE)
+        raise GraphTooLargeError(
+            f"the graph has {len(order):,} nodes, but its edges reach so far back that a layout must place about "
+            f"{points:,} nodes and edge bends, more than the {allowed:,} that max_nodes={style.max_nodes} allows "
+            f"({LAYOUT_POINTS_PER_NODE} per node): that can take the layout engine minutes. "
+            f"{_ADVICE.format(needed=needed)}"
         )
     name = {node: f"v{i}" for i, node in enumerate(order)}
     backward_rank = {node: len(order) - i for i, node in enumerate(order)}
@@ -138,6 +152,46 @@ def build(root: Value, style: Style, revealed: int | None = None) -> GraphPictur
                 label = _edge_label(local, node.grad, fmt, grad_known(node)) if style.local_grads else None
                 dot.edge(name[parent], op_name, **({"label": label} if label else {}))
     return dot
+
+
+_ADVICE = (
+    "Draw a smaller part (the loss of one sample, one neuron), pass max_nodes={needed} to draw it anyway, "
+    "or print viz.text_tree(root, max_depth=4)."
+)
+
+
+def layout_points(order: list[Value]) -> int:
+    """How many points a Graphviz `dot` layout of this graph places: its nodes and edge bends.
+
+    `dot` puts every node on a rank and routes an edge that spans k + 1 ranks through k
+    invisible nodes, one per rank it crosses. Its last pass solves one network-simplex problem
+    over all of these, and that pass's time grows faster than the square of their number
+    (graphviz-pure: about the 2.6th power). So a few hundred nodes whose edges reach far back
+    (values reused by many later operations) can take minutes, while a chain of the same
+    size takes milliseconds: the number of nodes alone does not say what a layout costs.
+
+    `dot` ranks nodes to make the total edge length as small as it can; this counts the bends
+    of two simple rankings and returns the smaller, so it is at least `dot`'s count: values as
+    early as their operands allow (each input just before its first use), and values as late
+    as their uses allow. `order` is ``topological_order(root)``, root last. A value is one rank
+    after its op's circle, which is at least one rank after each operand.
+    """
+    users: dict[Value, list[Value]] = {}
+    for node in order:
+        for parent in node.parents:
+            users.setdefault(parent, []).append(node)
+    early: dict[Value, int] = {}  # the rank of a value; its op's circle is one rank before
+    for node in order:
+        early[node] = max((early[p] + 2 for p in node.parents), default=0)
+    for node in order:
+        if not node.parents and node in users:
+            early[node] = min(early[u] for u in users[node]) - 2
+    late: dict[Value, int] = {}
+    for node in reversed(order):
+        late[node] = min((late[u] - 2 for u in users.get(node, ())), default=0)
+    circles = sum(1 for node in order if node.parents)
+    bends = min(sum(rank[node] - rank[p] - 2 for node in order for p in node.parents) for rank in (early, late))
+    return len(order) + circles + bends
 
 
 def _edge_label(local: float, upstream: float, fmt, known: bool) -> str:  # type: ignore[no-untyped-def]

@@ -43,11 +43,14 @@ def log_softmax(logits: Sequence[Output]) -> list[Value]:
 
     The maximum is subtracted as a constant; softmax does not change when all logits move
     together, so the gradient is unaffected, and exp never sees a positive argument.
+    (It reads the numbers directly, not through ``.data``: under `compile` the shift is
+    frozen at its traced value, which changes no result, and records no guard, which
+    would make every change of the largest logit trace again.)
     """
     zs = [_as_value(z) for z in logits]
     if not zs:
         raise ValueError("log_softmax: no logits")
-    top = max(z.data for z in zs)
+    top = max(z._data for z in zs)
     shifted = [z - top for z in zs]
     log_total = _total(ops.exp(s) for s in shifted).log()
     return [s - log_total for s in shifted]
@@ -71,9 +74,9 @@ def binary_cross_entropy(probability: Output, target: float) -> Value:
     For raw scores use `binary_cross_entropy_with_logits`, which cannot hit log 0.
     """
     p = _as_value(probability)
-    if not 0.0 < p.data < 1.0:
+    if not 0.0 < p._data < 1.0:  # under compile, a replay outside (0, 1) fails in log and falls back here
         raise ValueError(
-            f"binary_cross_entropy: probability must be strictly between 0 and 1, got {p.data!r}; "
+            f"binary_cross_entropy: probability must be strictly between 0 and 1, got {p._data!r}; "
             "for raw scores use binary_cross_entropy_with_logits"
         )
     _check_unit(target, "binary_cross_entropy")
@@ -84,11 +87,13 @@ def binary_cross_entropy_with_logits(logit: Output, target: float) -> Value:
     """Binary cross-entropy of sigmoid(z) and t, computed from z without overflow.
 
     Equal to log(1 + eᶻ) − t·z. Written per sign of z so exp only sees −|z|; both forms
-    are the same function, so the gradient, sigmoid(z) − t, is exact everywhere.
+    are the same function, so the gradient, sigmoid(z) − t, is exact everywhere. (The
+    sign is read directly, not compared as Values: under `compile` either form is right
+    at every point, so the choice needs no guard; a replay whose exp overflows falls back.)
     """
     z = _as_value(logit)
     _check_unit(target, "binary_cross_entropy_with_logits")
-    if z.data >= 0:
+    if z._data >= 0:
         return z * (1 - target) + (1 + ops.exp(-z)).log()
     return (1 + ops.exp(z)).log() - z * target
 
