@@ -1,12 +1,17 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Each creates .venv on first use.
 # `make test-torch` (run by CI) cross-checks gradients with PyTorch in its own .venv-torch.
+# `make wheel-check` (run by CI) builds the sdist and the wheel and tries them as users would,
+# in throwaway environments under build/wheel-check (see .ci/wheel_check.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 TORCH_VENV := .venv-torch
 TORCH_BIN := $(TORCH_VENV)/bin
+WHEEL_CHECK_DIR := build/wheel-check
+WHEEL_TOOLS := $(WHEEL_CHECK_DIR)/tools
+WHEEL_TOOLS_REQUIREMENTS := 'build>=1.2' 'twine>=6.1' 'trove-classifiers>=2024.1'
 
-.PHONY: demo test test-torch lint bench clean
+.PHONY: demo test test-torch wheel-check lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +45,20 @@ $(TORCH_VENV)/.installed-torch: pyproject.toml | $(TORCH_BIN)/python
 test-torch: $(TORCH_VENV)/.installed-torch
 	AUTOGRAD_SCALAR_REQUIRE_TORCH=1 $(TORCH_BIN)/python -m pytest -ra tests/test_torch_crosscheck.py
 
+# The packaging as users meet it: sdist, the wheel built from it, twine check, and the wheel
+# installed (not editable) into fresh venvs and run from a temporary folder. The tools venv
+# (build, twine; twine>=6.1 reads the metadata 2.4 of an SPDX license) is kept between runs;
+# the venvs the wheel goes into are made anew each time.
+$(WHEEL_TOOLS)/bin/python:
+	$(PYTHON) -m venv $(WHEEL_TOOLS)
+
+$(WHEEL_TOOLS)/.installed: Makefile | $(WHEEL_TOOLS)/bin/python
+	$(WHEEL_TOOLS)/bin/python -m pip install --quiet $(WHEEL_TOOLS_REQUIREMENTS)
+	touch $@
+
+wheel-check: $(WHEEL_TOOLS)/.installed
+	$(WHEEL_TOOLS)/bin/python .ci/wheel_check.py --work $(WHEEL_CHECK_DIR) --python $(PYTHON)
+
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
@@ -54,4 +73,4 @@ bench: $(VENV)/.installed-demo
 	$(BIN)/python benchmarks/moons_step.py
 
 clean:
-	rm -rf $(VENV) $(TORCH_VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TORCH_VENV) build $(WHEEL_CHECK_DIR) dist *.egg-info .pytest_cache .hypothesis

@@ -1,14 +1,20 @@
 """autograd-scalar: a scalar reverse-mode automatic-differentiation engine you can read."""
 
-from autograd_scalar.backprop import topological_order
+__version__ = "0.1.0"  # the one place the version is written; pyproject.toml reads it from here
+
 from autograd_scalar.check import GradientCheckError, check_local_grads, gradcheck, numerical_grad
 from autograd_scalar.compiler import Compiled, TraceError, compile
+from autograd_scalar.core.backprop import topological_order
+from autograd_scalar.core.mode import detect_anomaly, is_grad_enabled, no_grad
+from autograd_scalar.core.op import Op
+from autograd_scalar.core.ops import *  # noqa: F403 - every public op of the table, by name
+from autograd_scalar.core.ops import __all__ as _ops
+from autograd_scalar.core.value import Value
 from autograd_scalar.functional import grad, value_and_grad
-from autograd_scalar.mode import detect_anomaly, is_grad_enabled, no_grad
-from autograd_scalar.ops import cos, exp, log, relu, sigmoid, sin, sqrt, tanh
-from autograd_scalar.value import Op, Value
 
-__all__ = [
+__all__ = [  # noqa: PLE0604
+    *_ops,
+    "__version__",
     "Compiled",
     "TraceError",
     "compile",
@@ -20,16 +26,8 @@ __all__ = [
     "value_and_grad",
     "Op",
     "Value",
-    "cos",
     "detect_anomaly",
-    "exp",
     "is_grad_enabled",
-    "log",
     "no_grad",
-    "relu",
-    "sigmoid",
-    "sin",
-    "sqrt",
-    "tanh",
     "topological_order",
 ]

@@ -2,6 +2,6 @@
 
 import sys
 
-from autograd_scalar.cli import main
+from autograd_scalar.app.cli import main
 
 sys.exit(main())

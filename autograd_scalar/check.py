@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_scalar.backprop import topological_order
+from autograd_scalar.core.backprop import topological_order
+from autograd_scalar.core.mode import no_grad
+from autograd_scalar.core.value import Value, as_float
 from autograd_scalar.functional import _parameter_names, value_and_grad
-from autograd_scalar.mode import no_grad
-from autograd_scalar.value import Value, _as_float
 
 DEFAULT_EPS = 1e-6
 
@@ -88,7 +88,7 @@ def finite_difference(
     """
     if not eps > 0.0:
         raise ValueError(f"eps must be a positive step, got {eps!r}")
-    point = [_as_float(a, "numerical_grad") for a in args]
+    point = [as_float(a, "numerical_grad") for a in args]
     x = point[argnum]
     if not math.isfinite(x):
         raise NoFiniteDifference(f"not differentiable numerically at {x}: no finite step moves it")

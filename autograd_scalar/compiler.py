@@ -47,45 +47,12 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd_scalar import backprop, ops
+from autograd_scalar.core import backprop
+from autograd_scalar.core.mode import mode
+from autograd_scalar.core.value import Op, Value, number_or_none
 from autograd_scalar.functional import argument_names, value_and_grad
-from autograd_scalar.mode import mode
-from autograd_scalar.value import Op, Value, _number_or_none
 
 MAX_TRACES = 32
-
-# Inline code for the built-in ops: forward, then one local derivative per operand, with
-# {a}, {b} the operands and {out} the result. They restate ops.py's rules (the compiled ==
-# eager property tests hold them to it) and propagate NaN the way eager refuses it, so a
-# NaN cannot be hidden by a branch (relu of NaN is NaN here, not 0). Ops not listed here,
-# yours included, are called through their Op: slower, equally exact.
-_TEMPLATES: dict[Op, tuple[str, tuple[str, ...]]] = {
-    ops.ADD: ("{a} + {b}", ("1.0", "1.0")),
-    ops.SUB: ("{a} - {b}", ("1.0", "-1.0")),
-    ops.MUL: ("{a} * {b}", ("{b}", "{a}")),
-    ops.DIV: ("{a} / {b}", ("1.0 / {b}", "-{out} / {b}")),
-    ops.NEG: ("-{a}", ("-1.0",)),
-    ops.ABS: ("abs({a})", ("(1.0 if {a} > 0.0 else -1.0 if {a} < 0.0 else 0.0)",)),
-    ops.EXP: ("_exp({a})", ("{out}",)),
-    ops.LOG: ("_log({a})", ("1.0 / {a}",)),
-    ops.TANH: ("_tanh({a})", ("1.0 - {out} * {out}",)),
-    ops.SIGMOID: ("_sigmoid({a})", ("{out} * (1.0 - {out})",)),
-    ops.RELU: ("({a} if not {a} <= 0.0 else 0.0)", ("(1.0 if {a} > 0.0 else 0.0)",)),
-    ops.SIN: ("_sin({a})", ("_cos({a})",)),
-    ops.COS: ("_cos({a})", ("-_sin({a})",)),
-    ops.SQRT: ("_sqrt({a})", ("(0.5 / {out} if {out} else _inf)",)),
-}
-
-_NAMESPACE = {
-    "_exp": math.exp,
-    "_log": math.log,
-    "_tanh": math.tanh,
-    "_sin": math.sin,
-    "_cos": math.cos,
-    "_sqrt": math.sqrt,
-    "_inf": math.inf,
-    "_sigmoid": ops.SIGMOID.forward,
-}
 
 _FLOATS = {float}
 _PLAIN_NUMBERS = {float, int}
@@ -172,7 +139,7 @@ class Compiled:
             return tuple(map(float, args))
         point = []
         for i, a in enumerate(args):
-            number = _number_or_none(a)
+            number = number_or_none(a)
             if number is None or number != number:
                 raise TypeError(f"compiled {self.name}: argument {i} must be a number, got {type(a).__name__} {a!r}")
             point.append(number)
@@ -201,7 +168,7 @@ class Compiled:
         finally:
             mode.tracer, mode.grad_enabled, mode.grad_depth = previous
         if not isinstance(out, Value):
-            if _number_or_none(out) is None:
+            if number_or_none(out) is None:
                 raise TypeError(f"{self.name} must return a Value or a number, got {type(out).__name__}")
             out = Value(out)
         source, namespace = _generate(out, inputs, tracer)
@@ -271,7 +238,7 @@ class _Tracer:
     def refuse_read(self, node: Value) -> None:
         """Called by ``Value.data`` while this trace runs: the traced code read a number."""
         frame = sys._getframe(2)  # above the property and `item`, the user's line
-        while frame.f_back is not None and frame.f_globals.get("__name__") == "autograd_scalar.value":
+        while frame.f_back is not None and frame.f_globals.get("__name__") == "autograd_scalar.core.value":
             frame = frame.f_back
         raise TraceError(
             f"compile: the traced function reads the number inside a Value ({node.describe()}) at "
@@ -304,11 +271,25 @@ class _Names:
         self.position = {node: i for i, node in enumerate(order)}
         self.input_index = {node: i for i, node in enumerate(inputs)}
         self.input_names = [f"a{i}" for i in range(len(inputs))]
-        self.namespace: dict[str, Any] = dict(_NAMESPACE, _GuardFailed=_GuardFailed)
+        self.namespace: dict[str, Any] = {"math": math, "_GuardFailed": _GuardFailed}
+        self.functions: dict[Op, str] = {}  # each op's forward, bound once
 
     def __getitem__(self, node: Value) -> str:
         index = self.input_index.get(node)
         return f"v{self.position[node]}" if index is None else f"a{index}"
+
+    def fields(self, node: Value) -> dict[str, str]:
+        """What an op's `Replay` templates are filled with for `node`."""
+        op = node._op
+        forward = self.functions.get(op)  # type: ignore[arg-type]
+        if forward is None:  # by the op's own name where it can be, so the code reads as math
+            if op.name.isidentifier() and op.name not in self.namespace:  # type: ignore[union-attr]
+                forward = op.name  # type: ignore[union-attr]
+                self.namespace[forward] = op.forward  # type: ignore[union-attr]
+            else:
+                forward = self.bind("f", op.forward)  # type: ignore[union-attr]
+            self.functions[op] = forward  # type: ignore[index]
+        return {"a": self[node.parents[0]], "b": self[node.parents[-1]], "out": self[node], "f": forward}
 
     def bind(self, prefix: str, obj: Any) -> str:
         """A fresh global name for `obj` in the generated code."""
@@ -372,13 +353,13 @@ def _forward_lines(
         elif node._op is None:  # read at every call: parameters change between calls
             lines.append(f"    {name} = {names.bind('leaf', node)}._data")
         else:
-            template = _TEMPLATES.get(node._op)
-            if template is not None:
-                lines.append(f"    {name} = {template[0].format(a=names[node.parents[0]], b=names[node.parents[-1]])}")
+            replay = node._op.replay
+            if replay is not None:
+                lines.append(f"    {name} = {replay.forward.format(**names.fields(node))}")
             else:
                 op = names.bind("op", node._op)
                 lines.append(f"    {name} = {op}.forward({', '.join(names[p] for p in node.parents)})")
-            if template is None or node not in live:
+            if replay is None or node not in live:
                 lines.append(f"    if {name} != {name}: raise ValueError")
         for left, symbol, other, result in guards.get(node, ()):
             # A constant goes through the namespace, so inf and nan need no spelling.
@@ -403,10 +384,10 @@ def _backward_lines(order: list[Value], out: Value, inputs: list[Value], names: 
         if node._op is None or node not in adjoint or node in names.input_index:
             continue
         g = adjoint[node]
-        template = _TEMPLATES.get(node._op)
-        if template is not None:
-            fields = {"a": names[node.parents[0]], "b": names[node.parents[-1]], "out": names[node]}
-            locals_ = [t.format(**fields) for t in template[1]]
+        replay = node._op.replay
+        if replay is not None:
+            fields = names.fields(node)
+            locals_ = [local.format(**fields) for local in replay.local]
         else:
             d = f"d{next(temp)}"
             operands = ", ".join(names[p] for p in node.parents)

@@ -14,9 +14,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any, Union
 
-from autograd_scalar import backprop
-from autograd_scalar.mode import mode
-from autograd_scalar.value import Op, Value, _number_or_none
+from autograd_scalar.core import backprop
+from autograd_scalar.core.mode import mode
+from autograd_scalar.core.value import Op, Value, number_or_none
 
 Argnums = Union[int, tuple[int, ...]]
 
@@ -64,7 +64,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
                 grads = backprop.gradients(order, seed, set(inputs), create_graph=as_values)
                 result = [grads.get(node, 0.0) for node in inputs]
                 value: Any = out if as_values else out._data
-            elif _number_or_none(out) is not None:
+            elif number_or_none(out) is not None:
                 result = [0.0 for _ in inputs]
                 value = float(out)
             else:
@@ -109,7 +109,7 @@ def _input_node(arg: Any, name: str, f: Callable[..., Any]) -> Value:
     if isinstance(arg, Value):
         node = _ARGUMENT(arg)
     else:
-        number = _number_or_none(arg)
+        number = number_or_none(arg)
         if number is None:
             raise TypeError(
                 f"{_name(f)}: argument {name!r} must be a number or a Value to be "

@@ -53,8 +53,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from autograd_scalar import ops
-from autograd_scalar.value import Value
+from autograd_scalar.core import ops
+from autograd_scalar.core.op import Op
+from autograd_scalar.core.value import Value
 
 #: Results beyond this size are not drawn: finite differences lose precision on them.
 MAGNITUDE = 50.0
@@ -98,6 +99,18 @@ def _away_from(x: float, point: float) -> bool:
     return abs(x - point) >= MARGIN
 
 
+def _from_table(op: Op) -> OpSpec:
+    """The strategies' view of a row of the engine's op table."""
+    counterpart = op.sympy
+    return OpSpec(
+        op.name,
+        op,
+        op.arity,
+        op.domain or (lambda *xs: True),
+        sympy=None if counterpart is None else (lambda *xs: counterpart(_sp(), *xs)),
+    )
+
+
 DEFAULT_OPS: tuple[OpSpec, ...] = (
     # Constants in the counterparts are exact (the floats above are exact binary numbers).
     OpSpec("add", lambda a, b: a + b, 2, sympy=lambda a, b: a + b),
@@ -116,14 +129,8 @@ DEFAULT_OPS: tuple[OpSpec, ...] = (
     OpSpec("rpow_const", lambda x: 2.0**x, 1, sympy=lambda x: _sp().Integer(2) ** x),
     OpSpec("neg", lambda x: -x, 1, sympy=lambda x: -x),
     OpSpec("abs", lambda x: abs(x), 1, lambda x: _away_from(x, 0.0), sympy=lambda x: x * (2 * _step(x) - 1)),
-    OpSpec("exp", ops.exp, 1, lambda x: x <= 3.0, sympy=lambda x: _sp().exp(x)),
-    OpSpec("log", ops.log, 1, lambda x: x >= 0.2, sympy=lambda x: _sp().log(x)),
-    OpSpec("tanh", ops.tanh, 1, sympy=lambda x: _sp().tanh(x)),
-    OpSpec("sigmoid", ops.sigmoid, 1, sympy=lambda x: 1 / (1 + _sp().exp(-x))),
-    OpSpec("relu", ops.relu, 1, lambda x: _away_from(x, 0.0), sympy=lambda x: x * _step(x)),
-    OpSpec("sin", ops.sin, 1, sympy=lambda x: _sp().sin(x)),
-    OpSpec("cos", ops.cos, 1, sympy=lambda x: _sp().cos(x)),
-    OpSpec("sqrt", ops.sqrt, 1, lambda x: x >= 0.2, sympy=lambda x: _sp().sqrt(x)),
+    # ...and every public op of the engine's table, with the domain and counterpart its row gives.
+    *(_from_table(op) for op in ops.PUBLIC.values()),
 )
 
 

@@ -19,7 +19,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from autograd_scalar import demo
+from autograd_scalar.app import demo
 from autograd_scalar.nn import MLP, SGD
 
 STEPS = 100

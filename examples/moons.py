@@ -5,7 +5,7 @@ labels −1 / +1. Each step runs the whole data set forward, adds the mean hinge
 α·Σ p², backpropagates and updates with a learning rate that decays from 1.0 to 0.1.
 With matplotlib installed (``pip install autograd-scalar[plot]``) it also writes a
 decision-boundary picture and a loss curve. The data and the training loop live in
-`autograd_scalar.demo`, so `autograd-scalar demo` runs the same program.
+`autograd_scalar.app.demo`, so `autograd-scalar demo` runs the same program.
 
 With ``--compiled`` the per-sample loss is traced once by `autograd_scalar.compile` and
 replayed as straight-line Python: the same numbers, many times faster.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from autograd_scalar.demo import check_steps, show_moons
+from autograd_scalar.app.demo import check_steps, show_moons
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,7 @@ Backward gives how much the price moves per unit change of each input:
 Adding 3 oranges at 150: (2·100 + 3·150) × 1.1 = 715, with gradients
 2.2, 110, 3.3, 165 and 650.
 
-The graphs are built in `autograd_scalar.demo` (so `autograd-scalar demo` shows them too).
+The graphs are built in `autograd_scalar.app.demo` (so `autograd-scalar demo` shows them too).
 This script prints both tables and writes the pictures and the backward animation.
 
 Run: ``python examples/shop_receipt.py [--out DIR]``.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from autograd_scalar.demo import show_receipts
+from autograd_scalar.app.demo import show_receipts
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -89,8 +89,9 @@ def test_a_user_op_takes_one_or_two_operands():
         fma(Value(1.0), Value(2.0), Value(3.0))
 
 
-def test_a_user_op_lifts_numbers_and_refuses_other_things():
-    assert RIGHT_SOFTPLUS(0.0).data == pytest.approx(math.log(2.0))
+def test_a_user_op_is_a_function_of_numbers_and_lifts_numbers_beside_values():
+    assert RIGHT_SOFTPLUS(0.0) == pytest.approx(math.log(2.0))  # a plain float for a number
+    assert RIGHT_SOFTPLUS(Value(0.0)).data == pytest.approx(math.log(2.0))
     with pytest.raises(TypeError, match="softplus: operand 1 must be a Value or a number, got str"):
         RIGHT_SOFTPLUS("0")
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograd_scalar.cli import main
+from autograd_scalar.app.cli import main
 
 
 def run(capsys, *argv):
@@ -302,7 +302,7 @@ def test_demo_refuses_steps_below_one_before_printing(steps, capsys, tmp_path):
 
 
 def test_demo_run_refuses_steps_below_one_before_printing(capsys, tmp_path):
-    from autograd_scalar import demo
+    from autograd_scalar.app import demo
 
     with pytest.raises(ValueError, match="at least 1, got 0"):
         demo.run(tmp_path, 0)
@@ -425,7 +425,7 @@ def test_a_long_chain_is_explained_as_levels(capsys):
 
 
 def test_interrupt_is_one_line(capsys, monkeypatch):
-    from autograd_scalar import demo
+    from autograd_scalar.app import demo
 
     def interrupted(*args):
         raise KeyboardInterrupt

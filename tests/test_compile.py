@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_scalar as ag
-from autograd_scalar import Value, demo
+from autograd_scalar import Value
 from autograd_scalar.nn import MLP, functional_call
 from autograd_scalar.testing import expressions
 
@@ -133,7 +133,8 @@ class TestGuards:
 
         step = ag.compile(f)
         assert step(1.0) == (2.0, (2.0,))
-        assert step(math.inf)[0] == math.inf
+        assert step(math.inf) == (math.inf, (3.0,))  # the other branch: its slope is 3
+        assert step(2.0) == (4.0, (2.0,)) and step.trace_count == 2
 
     def test_guard_on_a_node_the_result_does_not_use(self):
         def f(x):
@@ -253,7 +254,7 @@ class TestFallback:
 
     def test_nan_on_replay_is_refused_like_eager(self):
         step = ag.compile(lambda x, y: (x - y).relu())
-        assert step(1.0, 0.5)[0] == 0.5
+        assert step(1.0, 0.5) == (0.5, (1.0, -1.0))
         with pytest.raises(ValueError, match="the result is nan"):
             step(math.inf, math.inf)
 
@@ -275,20 +276,57 @@ class TestTraining:
     def test_functional_call_uses_the_given_parameters_and_restores_the_model(self):
         model = MLP(2, [3, 1], rng=0)
         own = model.parameters()
+        own_output = model([1.0, 2.0]).data
         stand_ins = [Value(0.1 * i) for i in range(len(own))]
         out = functional_call(model, stand_ins, [1.0, 2.0])
         out.backward()
-        assert model.parameters() == own
-        assert any(v.grad != 0 for v in stand_ins) and all(p.grad == 0 for p in own)
+        # By hand, at x = (1, 2): hidden neuron j has weights 0.1·(3j, 3j+1) and bias
+        # 0.1·(3j+2), so its pre-activation is 1.2j + 0.4 (all active: 0.4, 1.6, 2.8); the
+        # output has weights a = 0.9, 1.0, 1.1 and bias 1.2.
+        assert out.data == pytest.approx(0.9 * 0.4 + 1.0 * 1.6 + 1.1 * 2.8 + 1.2, rel=1e-12)
+        by_hand = [0.9, 1.8, 0.9, 1.0, 2.0, 1.0, 1.1, 2.2, 1.1]  # a_j · (x0, x1, 1), per neuron
+        by_hand += [0.4, 1.6, 2.8, 1.0]  # the output's weights: the hidden values; its bias: 1
+        assert [v.grad for v in stand_ins] == pytest.approx(by_hand, rel=1e-12)
+        assert model.parameters() == own and all(p.grad == 0 for p in own)
+        assert model([1.0, 2.0]).data == own_output
 
     def test_functional_call_checks_the_count(self):
         with pytest.raises(ValueError, match="has 13 parameters, got 2"):
             functional_call(MLP(2, [3, 1]), [Value(1.0), Value(2.0)], [1.0, 2.0])
 
-    def test_compiled_training_ends_where_eager_training_does(self, eager_moons_run):
+    def test_compiled_training_ends_where_eager_training_does(self, moons_recipe, eager_moons_run):
+        """The eager run (conftest) again, with one sample's hinge term compiled once, its
+        gradient replayed over the data set and summed, and the L2 term compiled too."""
+        recipe = moons_recipe
+        model = recipe.model()
+        params = model.parameters()
+        count = len(params)
+
+        def sample_hinge(*args):  # 337 parameters, the point's two coordinates, its label
+            score = functional_call(model, args[:count], args[count : count + 2])
+            return ag.relu(1 - args[-1] * score)
+
+        def l2(*weights):
+            return recipe.alpha * sum(w * w for w in weights)
+
+        hinge_step, l2_step = ag.compile(sample_hinge), ag.compile(l2)
+        n = len(recipe.points)
+        history = []
+        for step in range(recipe.steps):
+            weights = [p.data for p in params]
+            results = [hinge_step(*weights, x0, x1, t) for (x0, x1), t in zip(recipe.points, recipe.labels)]
+            reg_value, reg_grads = l2_step(*weights)
+            correct = sum(value < 1.0 for value, _ in results)  # relu(1 - t·score) < 1 iff t·score > 0
+            history.append((sum(value for value, _ in results) / n + reg_value, correct / n))
+            sums = [sum(column) for column in zip(*[grads[:count] for _, grads in results])]
+            for p, g, r in zip(params, sums, reg_grads, strict=True):
+                p.data -= recipe.learning_rate(step) * (g / n + r)
+        # Every step was a replay of the first trace, not an eager fallback.
+        assert (hinge_step.trace_count, hinge_step.fallbacks) == (1, 0)
+        assert (l2_step.trace_count, l2_step.fallbacks) == (1, 0)
         eager_model, eager_history = eager_moons_run
-        compiled_model, compiled_history = demo.train_compiled(100)
-        for a, b in zip(eager_model.parameters(), compiled_model.parameters(), strict=True):
+        for a, b in zip(eager_model.parameters(), params, strict=True):
             assert abs(a.data - b.data) <= 1e-9
-        for (le, ae), (lc, ac) in zip(eager_history, compiled_history, strict=True):
+        assert len(history) == len(eager_history) == recipe.steps
+        for (le, ae), (lc, ac) in zip(eager_history, history, strict=True):
             assert lc == pytest.approx(le, rel=1e-12) and ac == ae

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_scalar import demo
+from autograd_scalar.app import demo
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -21,7 +21,7 @@ def load(name: str):
 
 
 class TestShopReceipt:
-    """Seed 004 (the graphs live in autograd_scalar.demo, which the example runs)."""
+    """Seed 004 (the graphs live in autograd_scalar.app.demo, which the example runs)."""
 
     def test_apples(self):
         price, inputs = demo.apples()

@@ -28,20 +28,68 @@ from autograd_scalar.nn import (
 finite = st.floats(-5, 5, allow_nan=False)
 
 
+def mlp_by_hand(sizes, flat, x):
+    """An MLP written out in floats: relu hidden layers, a linear last layer, parameters in
+    the documented order (layer by layer, neuron by neuron: its weights, then its bias)."""
+    flat, out = list(flat), list(x)
+    for k, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
+        rows = [flat[j * (nin + 1) : (j + 1) * (nin + 1)] for j in range(nout)]
+        flat = flat[nout * (nin + 1) :]
+        pre = [sum(w * xi for w, xi in zip(row[:-1], out)) + row[-1] for row in rows]
+        out = pre if k == len(sizes) - 2 else [max(z, 0.0) for z in pre]
+    assert not flat, "more parameters than the sizes take"
+    return out
+
+
+def central_differences(f, args, h=1e-6):
+    """(f(x + h) - f(x - h)) / 2h in each argument of a float function f of a list."""
+    slopes = []
+    for i in range(len(args)):
+        up, down = list(args), list(args)
+        up[i] += h
+        down[i] -= h
+        slopes.append((f(up) - f(down)) / (2 * h))
+    return slopes
+
+
 class TestModules:
     def test_mlp_2_16_16_1_has_337_parameters(self):
         assert len(MLP(2, [16, 16, 1]).parameters()) == 337
 
     def test_one_wide_output_is_a_value_wider_is_a_list(self):
-        assert isinstance(MLP(2, [3, 1], rng=0)([1.0, 2.0]), Value)
-        out = MLP(2, [3, 2], rng=0)([1.0, 2.0])
-        assert isinstance(out, list) and len(out) == 2
+        narrow = MLP(2, [3, 1], rng=0)
+        out = narrow([1.0, 2.0])
+        assert isinstance(out, Value)
+        assert [out.data] == pytest.approx(mlp_by_hand([2, 3, 1], [p.data for p in narrow.parameters()], [1.0, 2.0]))
+        wide = MLP(2, [3, 2], rng=0)
+        outs = wide([1.0, 2.0])
+        assert isinstance(outs, list) and all(isinstance(v, Value) for v in outs)
+        expected = mlp_by_hand([2, 3, 2], [p.data for p in wide.parameters()], [1.0, 2.0])
+        assert len(outs) == 2 and [v.data for v in outs] == pytest.approx(expected, rel=1e-12)
 
     def test_one_wide_hidden_layer_works(self):
+        # A 3-1-4-1 network whose one hidden unit is active (pre-activation 1.85), feeding
+        # two active and two inactive units: every path through the narrow layer counts.
+        flat = [0.5, -1.0, 0.25, 0.1]  # layer 0: the one neuron's three weights, its bias
+        flat += [1.0, 0.0, -1.0, 0.5, 0.5, -1.0, 2.0, 0.1]  # layer 1: (weight, bias) x 4
+        flat += [1.0, 2.0, -1.0, 0.5, 0.3]  # the output: four weights, its bias
         model = MLP(3, [1, 4, 1], rng=0)
-        y = model([0.5, Value(-1.0), 2])
+        model.set_parameters(flat)
+        x1 = Value(-1.0)
+        y = model([0.5, x1, 2])
         y.backward()
-        assert any(p.grad != 0.0 for p in model.parameters())
+        h = 0.5 * 0.5 + -1.0 * -1.0 + 0.25 * 2 + 0.1  # 1.85
+        units = [max(v * h + c, 0.0) for v, c in [(1.0, 0.0), (-1.0, 0.5), (0.5, -1.0), (2.0, 0.1)]]
+        assert units == pytest.approx([1.85, 0.0, 0.0, 3.8])
+        assert y.data == pytest.approx(1.0 * 1.85 + 0.5 * 3.8 + 0.3)
+        # ∂y/∂h = Σ over the active units of output weight × their weight = 1·1 + 0.5·2 = 2
+        by_hand = [2 * 0.5, 2 * -1.0, 2 * 2, 2]  # the narrow neuron's weights (× inputs), bias
+        by_hand += [1.0 * h, 1.0, 0, 0, 0, 0, 0.5 * h, 0.5]  # only units 0 and 3 pass gradient
+        by_hand += [*units, 1.0]  # the output layer: its inputs, then 1
+        assert [p.grad for p in model.parameters()] == pytest.approx(by_hand, rel=1e-12)
+        assert x1.grad == pytest.approx(2 * -1.0)
+        numeric = central_differences(lambda f: mlp_by_hand([3, 1, 4, 1], f, [0.5, -1.0, 2])[0], flat)
+        assert by_hand == pytest.approx(numeric, rel=1e-6, abs=1e-8)
 
     def test_same_seed_same_weights_different_seed_different(self):
         data = lambda m: [p.data for p in m.parameters()]  # noqa: E731
@@ -88,6 +136,7 @@ class TestModules:
     def test_zero_grad(self):
         model = MLP(2, [2, 1], rng=0)
         model([1.0, 2.0]).backward()
+        assert model.parameters()[-1].grad == 1.0  # the linear output's bias: ∂y/∂b = 1
         model.zero_grad()
         assert all(p.grad == 0.0 for p in model.parameters())
 
@@ -136,6 +185,32 @@ class TestLosses:
         scores = [Value(0.5), Value(-2.0), Value(3.0)]
         loss = hinge(scores, [1, 1, -1])
         assert loss.data == pytest.approx((0.5 + 3.0 + 4.0) / 3)
+
+    def test_hinge_gradient_on_both_sides_of_the_margin_and_at_it(self):
+        # ∂/∂score of (1/n) relu(1 − t·score) is −t/n inside the margin (t·score < 1) and 0
+        # beyond it (t·score > 1); at the margin itself relu'(0) = 0, so 0 there too.
+        cases = [  # (score, label, expected gradient × n)
+            (0.5, 1, -1.0),  # inside, right side of the boundary
+            (-2.0, 1, -1.0),  # wrong side
+            (0.99, 1, -1.0),  # just inside
+            (1.01, 1, 0.0),  # just beyond
+            (3.0, 1, 0.0),  # far beyond
+            (-0.99, -1, 1.0),  # just inside, negative label
+            (3.0, -1, 1.0),  # wrong side, negative label
+            (-1.01, -1, 0.0),  # just beyond, negative label
+            (1.0, 1, 0.0),  # at the margin: the kink
+            (-1.0, -1, 0.0),  # at the margin, negative label
+        ]
+        scores = [Value(s) for s, _, _ in cases]
+        loss = hinge(scores, [t for _, t, _ in cases])
+        loss.backward()
+        n = len(cases)
+        assert loss.data == pytest.approx(sum(max(1 - t * s, 0.0) for s, t, _ in cases) / n, rel=1e-12)
+        assert [s.grad for s in scores] == pytest.approx([g / n for _, _, g in cases], rel=1e-12, abs=0.0)
+        # Away from the kinks the same numbers come from central differences of the formula.
+        for s, t, g in cases[:-2]:
+            moved = lambda v: max(1 - t * v[0], 0.0) / n  # noqa: E731
+            assert central_differences(moved, [s]) == pytest.approx([g / n], abs=1e-9)
 
     def test_hinge_refuses_labels_other_than_plus_minus_one(self):
         with pytest.raises(ValueError, match="labels must be -1 or \\+1, got 0.0"):

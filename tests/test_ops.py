@@ -5,14 +5,23 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from op_table import BINARY_OPS, FIRST_DERIVATIVES, UNARY_OPS, central_difference, on_floats
+from op_table import BINARY_OPS, FIRST_DERIVATIVES, PUBLIC_OPS, UNARY_OPS, central_difference, on_floats
 
 import autograd_scalar as ag
 from autograd_scalar import Value
 
 
-def test_every_unary_row_has_a_closed_form():
-    assert {name for name, *_ in UNARY_OPS} == set(FIRST_DERIVATIVES)
+def test_every_public_op_of_the_engine_table_has_a_line_of_test_data():
+    from autograd_scalar.core.ops import PUBLIC
+
+    assert set(PUBLIC) == set(PUBLIC_OPS), "add a line to PUBLIC_OPS in tests/op_table.py"
+
+
+def test_every_public_op_is_exported_under_its_name():
+    from autograd_scalar.core.ops import PUBLIC
+
+    assert all(getattr(ag, name) is op for name, op in PUBLIC.items())
+    assert set(PUBLIC) <= set(ag.__all__)
 
 
 @pytest.mark.parametrize(("name", "op", "domain"), UNARY_OPS, ids=[r[0] for r in UNARY_OPS])

@@ -27,11 +27,65 @@ def test_backward_matches_central_differences(expr):
         assert x.grad == pytest.approx(n, rel=1e-4, abs=1e-5)
 
 
+# How many operands the node that each drawn step builds has. A number combined with a
+# Value becomes a constant operand (x + 1.5, 0.5 - x, -2.0 * x, 1.0 / x, 2.0 ** x: two
+# operands, each with its own partial); a number exponent does not (x ** 2: one operand).
+OPERANDS = {
+    **dict.fromkeys(["add", "sub", "mul", "div", "pow"], 2),
+    **dict.fromkeys(["add_const", "rsub_const", "mul_const", "rdiv_const", "rpow_const"], 2),
+    **dict.fromkeys(["square", "cube", "pow_half", "reciprocal_sqrt"], 1),
+    **dict.fromkeys(["neg", "abs", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt"], 1),
+}
+
+
+def steps_the_result_uses(expr: Expression) -> list[int]:
+    """Indices into expr.steps of the steps the last one depends on (itself included):
+    a step whose node nothing downstream uses is not in the result's graph."""
+    n = expr.n_inputs
+    used = {len(expr.steps) - 1}
+    for k in reversed(range(len(expr.steps))):
+        if k in used:
+            used.update(i - n for i in expr.steps[k][1] if i >= n)
+    return sorted(used)
+
+
+def test_operand_table_covers_the_default_ops():
+    assert set(OPERANDS) == {spec.name for spec in DEFAULT_OPS}
+
+
 @settings(max_examples=500)
 @given(expressions(max_steps=6))
 def test_every_node_states_correct_local_derivatives(expr):
+    # The strategy keeps every operand clear of kinks and domain edges, so no partial may be
+    # passed over: the checker must check exactly one per operand of each op node.
     out = expr(*input_values(expr))
-    assert ag.check_local_grads(out) >= 0
+    expected = sum(OPERANDS[expr.steps[k][0]] for k in steps_the_result_uses(expr))
+    assert ag.check_local_grads(out) == expected
+
+
+# Passes its operand through but states a slope of 1.01 instead of 1.
+ALMOST_IDENTITY = ag.Op("almost_identity", lambda x: x, lambda out, x: (1.01,))
+
+
+@settings(max_examples=300)
+@given(expressions(max_steps=6), st.data())
+def test_a_wrong_local_rule_inside_a_random_graph_is_caught_and_named(expr, data):
+    # The wrong rule goes right after one step the result uses, so it sits inside the graph
+    # with correct ops on both sides; exactly its node, and no other, must be reported.
+    wrong_at = data.draw(st.sampled_from(steps_the_result_uses(expr)))
+    nodes = input_values(expr)
+    for k, (name, operands) in enumerate(expr.steps):
+        node = expr.table[name](*[nodes[i] for i in operands])
+        if k == wrong_at:
+            node = ALMOST_IDENTITY(node)
+            node.label = "planted"
+        nodes.append(node)
+    with pytest.raises(ag.GradientCheckError) as caught:
+        ag.check_local_grads(nodes[-1])
+    rows = str(caught.value).splitlines()[3:]  # after the message, the header and its rule
+    assert len(rows) == 1
+    assert rows[0].split()[1:3] == ["planted", "almost_identity"]
+    assert rows[0].split()[-2:] == ["1.01", "1"]
 
 
 @settings(max_examples=500)
@@ -105,12 +159,16 @@ def test_user_op_through_the_strategies():
     softplus = ag.Op("softplus", lambda x: math.log1p(math.exp(x)), lambda out, x: (ag.sigmoid(x),))
     spec = OpSpec("softplus", softplus, arity=1, valid=lambda x: abs(x) < 30)
 
+    used = []
+
     @settings(max_examples=200, database=None)
     @given(expressions(ops=DEFAULT_OPS + (spec,)))
     def check(expr):
+        used.append("softplus" in expr.ops_used)
         assert ag.gradcheck(expr, *expr.point)
 
     check()
+    assert any(used), "no drawn graph used the user's op, so nothing about it was checked"
 
 
 def test_strategies_catch_a_wrong_user_op():

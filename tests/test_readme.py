@@ -1,9 +1,14 @@
 """The README's examples are true: its REPL sessions run as doctests."""
 
 import doctest
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+PACKAGE = README.parent / "autograd_scalar"
 
 
 def test_readme_examples(tmp_path, monkeypatch):
@@ -13,21 +18,50 @@ def test_readme_examples(tmp_path, monkeypatch):
     assert result.failed == 0
 
 
-def test_readme_recipe_for_adding_an_op_works():
-    """The 'Adding an op' snippet, run in the op table's own namespace, gives a correct op."""
-    import autograd_scalar as ag
-    from autograd_scalar import ops
+ADDED_OP_CHECK = """
+import math
+import autograd_scalar as ag
+from autograd_scalar.app.expression import FUNCTIONS
+from autograd_scalar.testing import DEFAULT_OPS, sympy_table
 
+x = ag.Value(0.4)
+assert ag.softplus(0.0) == math.log(2.0)                        # exported, a float for a number
+y = ag.softplus(x)
+y.backward()
+assert abs(x.grad - 1 / (1 + math.exp(-0.4))) < 1e-15          # its rule: sigmoid
+for t in (-40.0, -1.0, 0.3, 5.0, 800.0):
+    assert ag.gradcheck(lambda v: ag.softplus(v), t)
+assert ag.check_local_grads(ag.softplus(x) * 2) == 3
+assert FUNCTIONS["softplus"] is ag.softplus                     # the command line knows it
+assert "softplus" in {spec.name for spec in DEFAULT_OPS}        # the strategies draw it
+assert "softplus" in sympy_table()                               # the oracle translates it
+step = ag.compile(lambda v: ag.softplus(v) * v)
+assert step(0.7) == ag.value_and_grad(lambda v: ag.softplus(v) * v, argnums=(0,))(0.7)
+assert "softplus(a0)" in step.source and "op" not in step.source  # written inline
+print("ok")
+"""
+
+
+def test_readme_recipe_for_adding_an_op_is_one_row(tmp_path):
+    """The 'Adding an op' row, pasted into a copy of the op table, is all it takes: the op
+    is exported, parsed, drawn by the strategies, translated for SymPy and inlined by compile."""
     text = README.read_text()
-    start = text.index("# in autograd_scalar/ops.py")
+    start = text.index("# in autograd_scalar/core/ops.py")
     snippet = text[start : text.index("```", start)]
-    namespace = dict(vars(ops))
-    exec(snippet, namespace)
-    softplus = namespace["softplus"]
-    assert softplus(0.0) == __import__("math").log(2.0)
-    for x in (-40.0, -1.0, 0.3, 5.0, 800.0):
-        assert ag.gradcheck(lambda t: softplus(t), x)
-    assert ag.check_local_grads(softplus(ag.Value(0.4)) * 2) == 3
+    copy = tmp_path / "autograd_scalar"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    table = copy / "core" / "ops.py"
+    source = table.read_text()
+    table.write_text(source.replace("# fmt: on\n", snippet + "# fmt: on\n", 1))
+    result = subprocess.run(
+        [sys.executable, "-c", ADDED_OP_CHECK],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
 
 
 def test_readme_property_test_for_your_own_op_runs_and_passes():

@@ -140,7 +140,8 @@ class TestDataChangedBetweenForwardAndBackward:
 
 class TestPowerErrorsInTheCallersTerms:
     def test_overflow_names_the_op_not_an_errno_tuple(self):
-        with pytest.raises(OverflowError, match=r"^\*\*\(Value\(data=10\.0\), Value\(data=400\.0\)\): the result is too large"):
+        message = r"^\*\*\(Value\(data=10\.0\), Value\(data=400\.0\)\): the result is too large"
+        with pytest.raises(OverflowError, match=message):
             Value(10.0) ** Value(400.0)
 
     def test_a_constant_exponent_is_named_exactly(self):

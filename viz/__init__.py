@@ -39,9 +39,10 @@ def render(root: Value, path: str | Path, renderer: str | None = None, **options
 
 
 def register_ipython(ip: Any = None) -> bool:
-    """Show Values as graph pictures in IPython/Jupyter. Called on import when IPython runs.
+    """Show Values as graph pictures in IPython/Jupyter: call it once in a notebook.
 
-    Returns whether a shell was found to register with.
+    Importing `viz` changes nothing outside it, so this is the one documented line that
+    turns the display on. Returns whether a shell was found to register with.
     """
     if ip is None:
         ipython = sys.modules.get("IPython")
@@ -52,5 +53,3 @@ def register_ipython(ip: Any = None) -> bool:
     formatter.for_type(Value, lambda v: draw_dot(v)._repr_image_svg_xml())
     return True
 
-
-register_ipython()

@@ -11,8 +11,8 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Union
 
-from autograd_scalar import ops
-from autograd_scalar.value import Value
+from autograd_scalar.core import ops
+from autograd_scalar.core.value import Value
 
 Output = Union[Value, float]
 

@@ -12,17 +12,17 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Union
 
-from autograd_scalar import ops
-from autograd_scalar.value import Value
+from autograd_scalar.core import ops
+from autograd_scalar.core.value import Value
 
 Input = Union[Value, float, int]
 Activation = Union[str, Callable[[Value], Value]]
 Rng = Union[random.Random, int, None]
 
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
-    "relu": ops.RELU,
-    "tanh": ops.TANH,
-    "sigmoid": ops.SIGMOID,
+    "relu": ops.relu,
+    "tanh": ops.tanh,
+    "sigmoid": ops.sigmoid,
     "linear": lambda x: x,
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autograd_scalar.value import Value
+from autograd_scalar.core.value import Value
 
 
 class Optimizer:

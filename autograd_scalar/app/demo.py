@@ -14,7 +14,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from autograd_scalar import Value, compile, no_grad, ops
+from autograd_scalar import Value, compile, no_grad
+from autograd_scalar.core import ops
 from autograd_scalar.nn import MLP, SGD, functional_call, hinge
 
 

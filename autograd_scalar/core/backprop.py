@@ -11,10 +11,10 @@ import math
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
-from autograd_scalar.mode import mode
+from autograd_scalar.core.mode import mode
 
 if TYPE_CHECKING:
-    from autograd_scalar.value import Value
+    from autograd_scalar.core.value import Value
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -67,12 +67,21 @@ def accumulate_into_grad(order: list[Value]) -> None:
     check_inf = mode.anomaly
     earlier = []
     leaves = []
+    # Only a leaf's data can be assigned. If no leaf was written after the oldest op node
+    # was made (the usual case: update, then a fresh forward pass), nothing is stale.
+    newest_write = oldest_node = order[-1]._stamp
     for node in order:
         if node._op is None:
             leaves.append(node)
+            if node._stamp > newest_write:
+                newest_write = node._stamp
             if node.grad:
                 earlier.append((node, node.grad))
+        elif node._stamp < oldest_node:
+            oldest_node = node._stamp
         node.grad = 0.0
+    if newest_write > oldest_node:
+        _check_not_stale(order)
     order[-1].grad = 1.0
     for node in reversed(order):
         op = node._op
@@ -82,8 +91,6 @@ def accumulate_into_grad(order: list[Value]) -> None:
         a: Value = node._first  # type: ignore[assignment]  # an op node has a first operand
         b = node._second
         if b is None:
-            if a._stamp > node._stamp:
-                raise _stale_error(node, a)
             try:
                 (da,) = op.local_grad(node._data, a._data)
             except (ArithmeticError, ValueError) as error:
@@ -93,8 +100,6 @@ def accumulate_into_grad(order: list[Value]) -> None:
                 raise _non_finite_error(node, 0, da, g, ca)
             a.grad += ca
         else:
-            if a._stamp > node._stamp or b._stamp > node._stamp:
-                raise _stale_error(node, a if a._stamp > node._stamp else b)
             try:
                 da, db = op.local_grad(node._data, a._data, b._data)
             except (ArithmeticError, ValueError) as error:
@@ -136,9 +141,7 @@ def gradients(order: list[Value], seed: Any, wrt: Collection[Value], create_grap
         if g is None:
             continue
         parents = node.parents
-        for parent in parents:
-            if parent._stamp > node._stamp:
-                raise _stale_error(node, parent)
+        _check_edges_not_stale(node)
         try:
             if create_graph:
                 partials = op.local_grad(node, *parents)
@@ -180,6 +183,18 @@ def _non_finite_error(
         f"({operand.describe()}) of {node.describe()}: local derivative {local!r} "
         f"× upstream gradient {upstream!r}. {_hint(node, index)}"
     )
+
+
+def _check_not_stale(order: list[Value]) -> None:
+    for node in order:
+        _check_edges_not_stale(node)
+
+
+def _check_edges_not_stale(node: Value) -> None:
+    """Raise if an operand of `node` had its data assigned after `node` was computed."""
+    for operand in node.parents:
+        if operand._stamp > node._stamp:
+            raise _stale_error(node, operand)
 
 
 def _rule_error(node: Value, error: Exception) -> Exception:

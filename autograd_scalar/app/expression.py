@@ -23,23 +23,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_scalar import ops
-from autograd_scalar.value import Value
+from autograd_scalar.core import ops
+from autograd_scalar.core.value import Value
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 100
 
-FUNCTIONS: dict[str, Callable[[Any], Any]] = {
-    "exp": ops.exp,
-    "log": ops.log,
-    "tanh": ops.tanh,
-    "sigmoid": ops.sigmoid,
-    "relu": ops.relu,
-    "sin": ops.sin,
-    "cos": ops.cos,
-    "sqrt": ops.sqrt,
-    "abs": abs,
-}
+# Every public op of the table, by its name, and `abs`, which Values apply as an operator.
+FUNCTIONS: dict[str, Callable[..., Any]] = {**ops.PUBLIC, "abs": abs}
 
 # ASCII only: Python folds look-alike letters together (NFKC), so "ｘ" and "ℌ" would
 # silently name the variables x and H, and a value typed for them could never match.

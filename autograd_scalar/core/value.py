@@ -1,10 +1,10 @@
-"""The graph node, `Value`, and `Op`, the description of one differentiable primitive.
+"""The graph node, `Value`: a number, its gradient, and how it was made.
 
 A `Value` remembers only what the chain rule needs: its number, its parents in operand
 order, and the `Op` that made it. The op knows how to compute forward on floats and how
-to state its *local* derivatives; the backward pass (`backprop.py`) does the rest. So the
-engine never needs an op's name to differentiate it, and adding an op never touches
-`backward()`.
+to state its *local* derivatives (`ops.py`); the backward pass (`backprop.py`) does the
+rest. So the engine never needs an op's name to differentiate it, and adding an op never
+touches `backward()` or this class.
 """
 
 from __future__ import annotations
@@ -13,76 +13,27 @@ import numbers
 import operator
 import threading
 from collections.abc import Callable
-from typing import Any, Union
 
-from autograd_scalar import backprop
-from autograd_scalar.mode import mode
+from autograd_scalar.core import backprop, ops
+from autograd_scalar.core.mode import mode
+from autograd_scalar.core.op import Number, Op, Operand
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
-
-# A local-derivative rule receives the node's output and its operands and returns one
-# partial derivative per operand. It is called with plain floats for an ordinary backward
-# pass, and with the Values themselves when a differentiable gradient is wanted (higher
-# order), so it must be written with operators and `autograd_scalar.ops` functions that
-# accept both. It must not capture the output node: that would make a reference cycle.
-LocalGrad = Callable[..., tuple[Any, ...]]
+Method = Callable[["Value", Operand], "Value"]
 
 
-class Op:
-    """One differentiable primitive: its name, its forward on floats, its local derivatives.
+def _operator(op: Op) -> tuple[Method, Method]:
+    """The methods of a binary operator, ``self op other`` and ``other op self``: each
+    lifts a plain number to a constant leaf and leaves anything else to Python."""
 
-    Calling an op on Values computes the result, reports domain errors in the caller's
-    terms (naming the op and its operands), refuses to produce NaN, and records the node.
-    """
+    def method(self: Value, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else op(self, o)  # type: ignore[no-any-return]
 
-    __slots__ = ("name", "forward", "local_grad")
+    def reflected(self: Value, other: Operand) -> Value:
+        o = _lift(other)
+        return NotImplemented if o is None else op(o, self)  # type: ignore[no-any-return]
 
-    def __init__(self, name: str, forward: Callable[..., float], local_grad: LocalGrad) -> None:
-        self.name = name
-        self.forward = forward
-        self.local_grad = local_grad
-
-    def __call__(self, *operands: Operand) -> Value:
-        try:
-            if len(operands) == 2:
-                first, second = operands
-                data = self.forward(first._data, second._data)  # type: ignore[union-attr]
-            elif len(operands) == 1:
-                first, second = operands[0], None
-                data = self.forward(first._data)  # type: ignore[union-attr]
-            else:
-                raise TypeError(f"{self.name}: an op takes one or two operands, got {len(operands)}")
-        except AttributeError:
-            if all(isinstance(o, Value) for o in operands):
-                raise
-            return self(*[_lift_operand(self, i, o) for i, o in enumerate(operands)])
-        except (ArithmeticError, ValueError) as error:
-            raise type(error)(f"{self.describe_call(operands)}: {error}") from None
-        if data != data:
-            raise ValueError(f"{self.describe_call(operands)}: the result is nan")
-        if mode.grad_enabled:
-            node = Value._node(data, self, first, second)  # type: ignore[arg-type]
-            if mode.tracer is not None:  # compile sees every node, even those the result ignores
-                mode.tracer.created(node)
-            return node
-        if mode.tracer is not None:
-            # Inside `no_grad` while compile traces: the result is a leaf, as always, but
-            # the tracer learns how it was computed, so a replay recomputes its number.
-            source = Value._node(data, self, first, second)  # type: ignore[arg-type]
-            mode.tracer.created(source)
-            leaf = Value._node(data, None, None, None)
-            mode.tracer.detached(leaf, source)
-            return leaf
-        return Value._node(data, None, None, None)
-
-    def describe_call(self, operands: tuple[Operand, ...]) -> str:
-        """How an error message shows this op applied to `operands`, e.g. ``log(Value(...))``."""
-        shown = ", ".join(o.describe() if isinstance(o, Value) else repr(o) for o in operands)
-        return f"{self.name}({shown})"
-
-    def __repr__(self) -> str:
-        return f"Op({self.name!r})"
+    return method, reflected
 
 
 class Value:
@@ -107,13 +58,21 @@ class Value:
     __hash__ = object.__hash__  # defining ordering must not cost Values their identity hash
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self._data = _as_float(data, "Value")
+        self._data = as_float(data, "Value")
         self.grad = 0.0
         self.label = label
         self._op: Op | None = None
         self._first: Value | None = None
         self._second: Value | None = None
         self._stamp = 0
+
+    @staticmethod
+    def _lift(x: object) -> Value:
+        """A constant leaf for the number `x` (an op lifts numbers beside a Value this way)."""
+        value = _lift(x)
+        if value is None:
+            raise TypeError(f"expected a Value or a number, got {type(x).__name__} {x!r}")
+        return value
 
     @staticmethod
     def _node(data: float, op: Op | None, first: Value | None, second: Value | None) -> Value:
@@ -153,7 +112,7 @@ class Value:
                 "operands. Assign to the leaves it was computed from and compute again, or use detach() "
                 "for a new leaf"
             )
-        self._data = _as_float(value, "Value.data")
+        self._data = as_float(value, "Value.data")
         global _clock
         with _clock_lock:  # the clock never runs backwards, whichever thread writes
             _clock += 1
@@ -261,47 +220,18 @@ class Value:
         return leaf
 
     # -- arithmetic: each operator lifts a plain number and defers to the op table --------
-    def __add__(self, other: Operand) -> Value:
-        o = _lift(other)
-        return NotImplemented if o is None else ops.ADD(self, o)
-
-    def __radd__(self, other: Operand) -> Value:
-        o = _lift(other)
-        return NotImplemented if o is None else ops.ADD(o, self)
-
-    def __sub__(self, other: Operand) -> Value:
-        o = _lift(other)
-        return NotImplemented if o is None else ops.SUB(self, o)
-
-    def __rsub__(self, other: Operand) -> Value:
-        o = _lift(other)
-        return NotImplemented if o is None else ops.SUB(o, self)
-
-    def __mul__(self, other: Operand) -> Value:
-        o = _lift(other)
-        return NotImplemented if o is None else ops.MUL(self, o)
-
-    def __rmul__(self, other: Operand) -> Value:
-        o = _lift(other)
-        return NotImplemented if o is None else ops.MUL(o, self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        o = _lift(other)
-        return NotImplemented if o is None else ops.DIV(self, o)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        o = _lift(other)
-        return NotImplemented if o is None else ops.DIV(o, self)
+    __add__, __radd__ = _operator(ops.ADD)
+    __sub__, __rsub__ = _operator(ops.SUB)
+    __mul__, __rmul__ = _operator(ops.MUL)
+    __truediv__, __rtruediv__ = _operator(ops.DIV)
 
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
             return ops.POW(self, other)
-        exponent = _number_or_none(other)
+        exponent = number_or_none(other)
         return NotImplemented if exponent is None else ops.power(self, exponent)
 
-    def __rpow__(self, other: Operand) -> Value:
-        o = _lift(other)
-        return NotImplemented if o is None else ops.POW(o, self)
+    __rpow__ = _operator(ops.POW)[1]
 
     def __neg__(self) -> Value:
         return ops.NEG(self)
@@ -314,28 +244,28 @@ class Value:
 
     # -- named functions --------------------------------------------------------------
     def exp(self) -> Value:
-        return ops.EXP(self)
+        return ops.exp(self)
 
     def log(self) -> Value:
-        return ops.LOG(self)
+        return ops.log(self)
 
     def tanh(self) -> Value:
-        return ops.TANH(self)
+        return ops.tanh(self)
 
     def sigmoid(self) -> Value:
-        return ops.SIGMOID(self)
+        return ops.sigmoid(self)
 
     def relu(self) -> Value:
-        return ops.RELU(self)
+        return ops.relu(self)
 
     def sin(self) -> Value:
-        return ops.SIN(self)
+        return ops.sin(self)
 
     def cos(self) -> Value:
-        return ops.COS(self)
+        return ops.cos(self)
 
     def sqrt(self) -> Value:
-        return ops.SQRT(self)
+        return ops.sqrt(self)
 
 
 _new_value = object.__new__
@@ -343,7 +273,7 @@ _clock = 0  # how many writes to a Value's `data` there have been, process-wide
 _clock_lock = threading.Lock()
 
 
-def _number_or_none(x: object) -> float | None:
+def number_or_none(x: object) -> float | None:
     """`x` as a float if it is a real number (bools are not), else None."""
     kind = type(x)
     if kind is float:
@@ -355,8 +285,8 @@ def _number_or_none(x: object) -> float | None:
     return None
 
 
-def _as_float(x: object, where: str) -> float:
-    number = _number_or_none(x)
+def as_float(x: object, where: str) -> float:
+    number = number_or_none(x)
     if number is None:
         raise TypeError(f"{where}: expected an int or a float, got {type(x).__name__} {x!r}")
     if number != number:
@@ -368,7 +298,7 @@ def _lift(x: object) -> Value | None:
     """`x` itself if it is a Value, a new constant leaf if it is a number, else None."""
     if isinstance(x, Value):
         return x
-    number = _number_or_none(x)
+    number = number_or_none(x)
     if number is None:
         return None
     if number != number:
@@ -380,21 +310,10 @@ _COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": ope
 
 
 def _compare(value: Value, other: object, symbol: str) -> bool:
-    other_data = other._data if isinstance(other, Value) else _number_or_none(other)
+    other_data = other._data if isinstance(other, Value) else number_or_none(other)
     if other_data is None:
         return NotImplemented
     result: bool = _COMPARISONS[symbol](value._data, other_data)
     if mode.tracer is not None:
         mode.tracer.guard(value, symbol, other, result)  # type: ignore[attr-defined]
     return result
-
-
-def _lift_operand(op: Op, index: int, x: object) -> Value:
-    value = _lift(x)
-    if value is None:
-        raise TypeError(f"{op.name}: operand {index + 1} must be a Value or a number, got {type(x).__name__} {x!r}")
-    return value
-
-
-# Imported last: the op table needs `Value` and `Op` from this module.
-from autograd_scalar import ops  # noqa: E402

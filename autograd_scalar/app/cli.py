@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from autograd_scalar import check
-from autograd_scalar.expression import (
+from autograd_scalar.app.expression import (
     FUNCTIONS,
     NAME_RULE,
     EvaluationError,
@@ -26,7 +26,7 @@ from autograd_scalar.expression import (
     is_variable_name,
     parse,
 )
-from autograd_scalar.value import Value
+from autograd_scalar.core.value import Value
 
 PROG = "autograd-scalar"
 
@@ -78,7 +78,7 @@ def _significant_digits(text: str) -> int:
 
 def _steps(text: str) -> int:
     """--steps, checked by the demo's own rule before the demo prints anything."""
-    from autograd_scalar import demo
+    from autograd_scalar.app import demo
 
     try:
         return demo.check_steps(_whole_number(text))
@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sys.stdout is None:  # started with stdout closed: print() would drop every line silently
             raise OutputError("standard output is closed: there is nowhere to print the results")
         if args.command == "demo":
-            from autograd_scalar import demo
+            from autograd_scalar.app import demo
 
             _prepare_folder(args.out)
             demo.run(args.out, args.steps)
