@@ -10,7 +10,9 @@ from autograd_scalar.core.op import Op
 from autograd_scalar.core.ops import *  # noqa: F403 - every public op of the table, by name
 from autograd_scalar.core.ops import __all__ as _ops
 from autograd_scalar.core.value import Value
+from autograd_scalar.custom import custom_gradient
 from autograd_scalar.functional import grad, value_and_grad
+from autograd_scalar.transforms import hessian, hvp, jacobian, jvp
 
 __all__ = [  # noqa: PLE0604
     *_ops,
@@ -24,6 +26,11 @@ __all__ = [  # noqa: PLE0604
     "gradcheck",
     "numerical_grad",
     "value_and_grad",
+    "custom_gradient",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
     "Op",
     "Value",
     "detect_anomaly",

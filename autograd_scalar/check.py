@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from autograd_scalar.core.backprop import topological_order
 from autograd_scalar.core.mode import no_grad
+from autograd_scalar.core.text import format_number, table
 from autograd_scalar.core.value import Value, as_float
-from autograd_scalar.functional import _parameter_names, value_and_grad
+from autograd_scalar.functional import argument_names, function_name, value_and_grad
 
 DEFAULT_EPS = 1e-6
+_DIGITS = 6  # significant digits of the numbers in an error table: enough to see a 1% error
 
 
 class GradientCheckError(AssertionError):
@@ -191,17 +193,18 @@ def gradcheck(
     numeric = numerical_grad(f, *args, eps=eps)
     rows = []
     failed = False
-    names = _argument_names(f, len(args))
+    names = argument_names(f, len(args))
     for name, x, a, n in zip(names, args, analytic, numeric, strict=True):
         ok = abs(a - n) <= atol + rtol * abs(n)
         failed |= not ok
         verdict = "ok" if ok else "WRONG"
-        rows.append((name, repr(float(x)), _g(a), _g(n), _g(abs(a - n)), _g(_relative(a, n)), verdict))
+        numbers = (a, n, abs(a - n), _relative(a, n))
+        rows.append((name, repr(float(x)), *(format_number(v, _DIGITS) for v in numbers), verdict))
     if failed:
-        table = _table(("input", "at", "analytic", "numeric", "abs error", "rel error", ""), rows)
+        header = ("input", "at", "analytic", "numeric", "abs error", "rel error", "")
         raise GradientCheckError(
-            f"gradient of {getattr(f, '__name__', 'f')} does not match central differences "
-            f"(eps={eps}, atol={atol}, rtol={rtol}):\n{table}"
+            f"gradient of {function_name(f)} does not match central differences "
+            f"(eps={eps}, atol={atol}, rtol={rtol}):\n{table(header, rows)}"
         )
     return True
 
@@ -241,13 +244,13 @@ def check_local_grads(
                         op.name,
                         ", ".join(repr(v) for v in operands),
                         str(i + 1),
-                        _g(stated[i]),
-                        _g(numeric),
+                        format_number(stated[i], _DIGITS),
+                        format_number(numeric, _DIGITS),
                     )
                 )
     if rows:
-        table = _table(("node", "label", "op", "operands", "operand", "stated", "numeric"), rows)
-        raise GradientCheckError(f"local derivatives that do not match finite differences:\n{table}")
+        header = ("node", "label", "op", "operands", "operand", "stated", "numeric")
+        raise GradientCheckError(f"local derivatives that do not match finite differences:\n{table(header, rows)}")
     return checked
 
 
@@ -277,22 +280,6 @@ def _evaluate(f: Callable[..., Any], point: list[float]) -> float:
     return out.data if isinstance(out, Value) else float(out)
 
 
-def _argument_names(f: Callable[..., Any], count: int) -> list[str]:
-    names = _parameter_names(f)
-    return [names[i] if i < len(names) else f"arg{i}" for i in range(count)]
-
-
 def _relative(a: float, n: float) -> float:
     scale = max(abs(a), abs(n))
     return 0.0 if scale == 0.0 else abs(a - n) / scale
-
-
-def _g(x: float) -> str:
-    return f"{x:.6g}"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(str(r[c])) for r in [header, *rows]) for c in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)

@@ -94,9 +94,9 @@ class Compiled:
         self._warned = False
 
     def __call__(self, *args: Any) -> tuple[Any, tuple[Any, ...]]:
-        if any(isinstance(a, Value) for a in args):
-            return self._eager(args)
         point = self._check(args)
+        if point is None:  # called with Values: differentiate eagerly, staying in their graph
+            return self._eager(args)
         replays = self._replays
         for index in range(len(replays) - 1, -1, -1):
             result = self._run(replays[index], point)
@@ -127,7 +127,8 @@ class Compiled:
             return self._eager(point)
         return value, grads
 
-    def _check(self, args: tuple[Any, ...]) -> tuple[float, ...]:
+    def _check(self, args: tuple[Any, ...]) -> tuple[float, ...] | None:
+        """The arguments as floats; None if any is a Value."""
         if self.arity is None:
             self.arity = len(args)
         if len(args) != self.arity:
@@ -137,6 +138,8 @@ class Compiled:
             return args
         if kinds <= _PLAIN_NUMBERS:
             return tuple(map(float, args))
+        if any(issubclass(kind, Value) for kind in kinds):
+            return None
         point = []
         for i, a in enumerate(args):
             number = number_or_none(a)

@@ -48,7 +48,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -129,6 +129,8 @@ DEFAULT_OPS: tuple[OpSpec, ...] = (
     OpSpec("rpow_const", lambda x: 2.0**x, 1, sympy=lambda x: _sp().Integer(2) ** x),
     OpSpec("neg", lambda x: -x, 1, sympy=lambda x: -x),
     OpSpec("abs", lambda x: abs(x), 1, lambda x: _away_from(x, 0.0), sympy=lambda x: x * (2 * _step(x) - 1)),
+    # The `%` operator (the MOD row, which Value's ``%`` applies), with its row's domain and counterpart.
+    replace(_from_table(ops.MOD), name="mod"),
     # ...and every public op of the engine's table, with the domain and counterpart its row gives.
     *(_from_table(op) for op in ops.PUBLIC.values()),
 )

@@ -73,14 +73,18 @@ def eager_moons_run(moons_recipe):
     model = recipe.model()
     params = model.parameters()
     optimizer = SGD(params, lr=1.0)
-    history = []
-    for step in range(recipe.steps):
+
+    def train_step(lr):
+        # A function, so each step's graph is freed on return rather than kept alive while
+        # the next one is built (the cyclic collector would walk both, slowing every step).
         scores = [model(p) for p in recipe.points]
         loss = hinge(scores, recipe.labels) + recipe.alpha * sum(w * w for w in params)
         correct = sum((s.data > 0) == (t > 0) for s, t in zip(scores, recipe.labels, strict=True))
         optimizer.zero_grad()
         loss.backward()
-        optimizer.lr = recipe.learning_rate(step)
+        optimizer.lr = lr
         optimizer.step()
-        history.append((loss.data, correct / len(recipe.labels)))
+        return loss.data, correct / len(recipe.labels)
+
+    history = [train_step(recipe.learning_rate(step)) for step in range(recipe.steps)]
     return model, history

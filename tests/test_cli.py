@@ -370,14 +370,14 @@ def test_reader_going_away_is_one_clear_error():
 @pytest.mark.parametrize(
     ("expression", "caret_line"),
     [
-        ("'éé'%x", "      ^"),  # é is two bytes in UTF-8 but one character: the % is at column 4
-        ("'日本' % x", "         ^"),  # and 日本 are two columns each on a terminal: the % is at column 7
+        ("'éé'//x", "      ^"),  # é is two bytes in UTF-8 but one character: the // is at column 4
+        ("'日本' // x", "         ^"),  # and 日本 are two columns each on a terminal: the // is at column 7
     ],
 )
 def test_caret_after_non_ascii_text_is_under_the_operator(expression, caret_line, capsys):
     code, _, err = run(capsys, "grad", expression, "x=1")
     message, text, caret = err.splitlines()
-    assert code == 2 and "the operator '%' is not allowed" in message
+    assert code == 2 and "the operator '//' is not allowed" in message
     assert text == f"  {expression}" and caret == caret_line
 
 
@@ -436,3 +436,63 @@ def test_interrupt_is_one_line(capsys, monkeypatch):
     except KeyboardInterrupt:  # escaping main would also stop this test session
         pytest.fail("KeyboardInterrupt escaped main() as a traceback")
     assert code == 130 and err == "autograd-scalar: error: interrupted\n"
+
+
+# -- the constants pi and e ------------------------------------------------------------------
+
+
+def test_pi_is_a_constant_in_expressions(capsys):
+    code, out, err = run(capsys, "grad", "sin(pi*x)", "x=0.5")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "f(x) = sin(pi*x)"  # pi is not a variable: it needs no value
+    assert lines[1] == "value = 1"
+    ((name, _, gradient, _),) = rows(out)
+    assert name == "x" and abs(float(gradient)) < 1e-12  # pi·cos(pi/2)
+
+
+def test_e_is_a_constant_in_expressions(capsys):
+    code, out, _ = run(capsys, "grad", "e**x + x**e", "x=1")
+    assert code == 0
+    ((_, _, gradient, _),) = rows(out)
+    assert float(gradient) == pytest.approx(2 * math.e, rel=1e-9)  # e^x·log(e) + e·x^(e-1) at 1
+    code, out, _ = run(capsys, "grad", "pi + e")
+    assert code == 0 and out.splitlines()[1] == f"value = {math.pi + math.e:.10g}"
+
+
+def test_an_exponent_without_variables_is_a_number(capsys):
+    # abs(-2) is constant, so x**abs(-2) is x squared: defined at x = -1, unlike x**y there.
+    code, out, err = run(capsys, "grad", "x**abs(-2)", "x=-1")
+    assert code == 0 and err == ""
+    assert rows(out)[0][:3] == ["x", "-1", "-2"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "constant"),
+    [(["grad", "pi*x", "x=1", "pi=3"], "'pi' is a constant (3.141592653589793)"), (["grad", "x", "x=1", "e=2"], "'e'")],
+)
+def test_a_value_for_a_constant_is_refused(argv, constant, capsys):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert f"autograd-scalar: error: {constant}" in err and "is a constant" in err and "not a variable" in err
+
+
+def test_version_is_the_package_version(capsys):
+    import autograd_scalar
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"autograd-scalar {autograd_scalar.__version__}"
+
+
+def test_two_operand_functions_and_the_remainder_operator(capsys):
+    code, out, _ = run(capsys, "grad", "atan2(y, x) + x % 2", "x=7.5", "y=2")
+    assert code == 0
+    # ∂/∂x = -y/(x² + y²) + 1, ∂/∂y = x/(x² + y²), by hand at x = 7.5, y = 2.
+    assert f"{-2 / (7.5**2 + 4) + 1:.10g}" in out and f"{7.5 / (7.5**2 + 4):.10g}" in out
+
+
+def test_a_function_called_with_the_wrong_number_of_arguments(capsys):
+    code, _, err = run(capsys, "grad", "atan2(x)", "x=1")
+    assert code == 2 and "atan2() takes exactly 2 arguments" in err

@@ -314,11 +314,12 @@ class TestTraining:
         history = []
         for step in range(recipe.steps):
             weights = [p.data for p in params]
-            results = [hinge_step(*weights, x0, x1, t) for (x0, x1), t in zip(recipe.points, recipe.labels)]
+            samples = zip(recipe.points, recipe.labels, strict=True)
+            results = [hinge_step(*weights, x0, x1, t) for (x0, x1), t in samples]
             reg_value, reg_grads = l2_step(*weights)
             correct = sum(value < 1.0 for value, _ in results)  # relu(1 - t·score) < 1 iff t·score > 0
             history.append((sum(value for value, _ in results) / n + reg_value, correct / n))
-            sums = [sum(column) for column in zip(*[grads[:count] for _, grads in results])]
+            sums = [sum(column) for column in zip(*[grads[:count] for _, grads in results], strict=True)]
             for p, g, r in zip(params, sums, reg_grads, strict=True):
                 p.data -= recipe.learning_rate(step) * (g / n + r)
         # Every step was a replay of the first trace, not an eager fallback.

@@ -32,10 +32,10 @@ def mlp_by_hand(sizes, flat, x):
     """An MLP written out in floats: relu hidden layers, a linear last layer, parameters in
     the documented order (layer by layer, neuron by neuron: its weights, then its bias)."""
     flat, out = list(flat), list(x)
-    for k, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
+    for k, (nin, nout) in enumerate(zip(sizes, sizes[1:], strict=False)):
         rows = [flat[j * (nin + 1) : (j + 1) * (nin + 1)] for j in range(nout)]
         flat = flat[nout * (nin + 1) :]
-        pre = [sum(w * xi for w, xi in zip(row[:-1], out)) + row[-1] for row in rows]
+        pre = [sum(w * xi for w, xi in zip(row[:-1], out, strict=True)) + row[-1] for row in rows]
         out = pre if k == len(sizes) - 2 else [max(z, 0.0) for z in pre]
     assert not flat, "more parameters than the sizes take"
     return out
@@ -209,7 +209,7 @@ class TestLosses:
         assert [s.grad for s in scores] == pytest.approx([g / n for _, _, g in cases], rel=1e-12, abs=0.0)
         # Away from the kinks the same numbers come from central differences of the formula.
         for s, t, g in cases[:-2]:
-            moved = lambda v: max(1 - t * v[0], 0.0) / n  # noqa: E731
+            moved = lambda v, t=t: max(1 - t * v[0], 0.0) / n  # noqa: E731
             assert central_differences(moved, [s]) == pytest.approx([g / n], abs=1e-9)
 
     def test_hinge_refuses_labels_other_than_plus_minus_one(self):

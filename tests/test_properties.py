@@ -20,22 +20,10 @@ def input_values(expr: Expression) -> list[Value]:
 def test_backward_matches_central_differences(expr):
     xs = input_values(expr)
     out = expr(*xs)
-    if isinstance(out, Value):
-        out.backward()
+    out.backward()  # a drawn expression has at least one step: out is a Value
     numeric = ag.numerical_grad(expr, *expr.point)
     for x, n in zip(xs, numeric, strict=True):
         assert x.grad == pytest.approx(n, rel=1e-4, abs=1e-5)
-
-
-# How many operands the node that each drawn step builds has. A number combined with a
-# Value becomes a constant operand (x + 1.5, 0.5 - x, -2.0 * x, 1.0 / x, 2.0 ** x: two
-# operands, each with its own partial); a number exponent does not (x ** 2: one operand).
-OPERANDS = {
-    **dict.fromkeys(["add", "sub", "mul", "div", "pow"], 2),
-    **dict.fromkeys(["add_const", "rsub_const", "mul_const", "rdiv_const", "rpow_const"], 2),
-    **dict.fromkeys(["square", "cube", "pow_half", "reciprocal_sqrt"], 1),
-    **dict.fromkeys(["neg", "abs", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt"], 1),
-}
 
 
 def steps_the_result_uses(expr: Expression) -> list[int]:
@@ -49,8 +37,26 @@ def steps_the_result_uses(expr: Expression) -> list[int]:
     return sorted(used)
 
 
-def test_operand_table_covers_the_default_ops():
-    assert set(OPERANDS) == {spec.name for spec in DEFAULT_OPS}
+def partials_per_step(expr: Expression) -> list[int]:
+    """For each step, how many partial derivatives the nodes it builds have: one per
+    operand of each, read off the step applied alone to fresh leaves. (A number combined
+    with a Value is a constant operand with a partial of its own, x + 1.5 has two; a
+    number exponent is not, x ** 2 has one.)"""
+    data = list(expr.point)
+    counts = []
+    for name, operands in expr.steps:
+        alone = expr.table[name](*[Value(data[i]) for i in operands])
+        counts.append(sum(len(node.parents) for node in ag.topological_order(alone)))
+        data.append(alone.data)
+    return counts
+
+
+def test_local_derivatives_are_counted_per_operand_and_skipped_only_at_kinks():
+    x, y = Value(0.7), Value(-1.3)
+    # x·y (2 operands), + 1.5 (2: the constant too), ** 2 (1), tanh (1), · x (2)
+    assert ag.check_local_grads(((x * y + 1.5) ** 2).tanh() * x) == 8
+    # x - x (2), then relu at its kink, 0, where no difference can judge it (passed over)
+    assert ag.check_local_grads((x - x).relu()) == 2
 
 
 @settings(max_examples=500)
@@ -59,15 +65,15 @@ def test_every_node_states_correct_local_derivatives(expr):
     # The strategy keeps every operand clear of kinks and domain edges, so no partial may be
     # passed over: the checker must check exactly one per operand of each op node.
     out = expr(*input_values(expr))
-    expected = sum(OPERANDS[expr.steps[k][0]] for k in steps_the_result_uses(expr))
-    assert ag.check_local_grads(out) == expected
+    per_step = partials_per_step(expr)
+    assert ag.check_local_grads(out) == sum(per_step[k] for k in steps_the_result_uses(expr))
 
 
 # Passes its operand through but states a slope of 1.01 instead of 1.
 ALMOST_IDENTITY = ag.Op("almost_identity", lambda x: x, lambda out, x: (1.01,))
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(expressions(max_steps=6), st.data())
 def test_a_wrong_local_rule_inside_a_random_graph_is_caught_and_named(expr, data):
     # The wrong rule goes right after one step the result uses, so it sits inside the graph
@@ -99,8 +105,7 @@ def test_deep_graphs_match_central_differences(expr):
 def test_functional_grad_equals_backward(expr):
     xs = input_values(expr)
     out = expr(*xs)
-    if isinstance(out, Value):
-        out.backward()
+    out.backward()  # a drawn expression has at least one step: out is a Value
     functional = ag.grad(expr, argnums=tuple(range(expr.n_inputs)))(*expr.point)
     assert functional == pytest.approx([x.grad for x in xs], rel=1e-12, abs=1e-15)
 
@@ -144,9 +149,11 @@ def _grads(expr):
 
 
 def test_strategies_reach_every_default_op():
+    # Derandomized: with some fifty ops, a few with narrow domains (mod, acosh, minimum),
+    # 300 random examples miss one now and then; a fixed sequence is the same every run.
     seen = set()
 
-    @settings(max_examples=300, database=None)
+    @settings(max_examples=300, database=None, derandomize=True)
     @given(expressions())
     def collect(expr):
         seen.update(expr.ops_used)
@@ -156,15 +163,16 @@ def test_strategies_reach_every_default_op():
 
 
 def test_user_op_through_the_strategies():
-    softplus = ag.Op("softplus", lambda x: math.log1p(math.exp(x)), lambda out, x: (ag.sigmoid(x),))
-    spec = OpSpec("softplus", softplus, arity=1, valid=lambda x: abs(x) < 30)
+    softplus = ag.Op("my_softplus", lambda x: math.log1p(math.exp(x)), lambda out, x: (ag.sigmoid(x),))
+    spec = OpSpec("my_softplus", softplus, arity=1, valid=lambda x: abs(x) < 30)
+    assert spec.name not in {s.name for s in DEFAULT_OPS}  # a name of its own, so its use is seen
 
     used = []
 
     @settings(max_examples=200, database=None)
     @given(expressions(ops=DEFAULT_OPS + (spec,)))
     def check(expr):
-        used.append("softplus" in expr.ops_used)
+        used.append(spec.name in expr.ops_used)
         assert ag.gradcheck(expr, *expr.point)
 
     check()

@@ -406,7 +406,7 @@ def test_every_default_op_has_a_sympy_counterpart():
     assert set(sympy_table(DEFAULT_OPS)) == {spec.name for spec in DEFAULT_OPS}
 
 
-GRID = (-1.7, -0.6, -0.07, 0.3, 0.8, 1.2, 2.5)
+GRID = (-1.7, -0.6, -0.07, 0.3, 0.8, 1.2, 1.6, 2.5, 3.1)
 
 
 @pytest.mark.parametrize("spec", DEFAULT_OPS, ids=lambda spec: spec.name)

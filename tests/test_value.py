@@ -114,9 +114,10 @@ class TestGraphRecording:
 
 
 class TestIdentity:
-    def test_equality_is_identity(self):
+    def test_equality_compares_numbers_and_hashing_stays_identity(self):
         a, b = Value(1.0), Value(1.0)
-        assert a != b and a == a
+        assert a == b and a == 1.0 and a != Value(2.0)
+        assert hash(a) != hash(b)
 
     def test_values_are_usable_in_sets_and_dicts(self):
         a, b = Value(1.0), Value(1.0)
@@ -162,8 +163,9 @@ class TestOrdering:
         assert (x < y, x <= y, x > y, x >= y) == (True, True, False, False)
         assert (x > 1, x < 1.5, 3 > x, x >= 2) == (True, False, True, True)
 
-    def test_equality_stays_identity(self):
-        assert Value(2.0) != Value(2.0) and not (Value(2.0) == 2.0)
+    def test_equality_compares_data_like_the_orderings(self):
+        assert Value(2.0) == Value(2.0) and Value(2.0) == 2.0 and 2.0 == Value(2.0)
+        assert Value(2.0) != 3.0 and not (Value(2.0) != 2.0)
 
     def test_comparing_with_other_types_is_a_type_error(self):
         with pytest.raises(TypeError):

@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 
 from autograd_scalar import Value, topological_order
+from autograd_scalar.core.text import display_name, format_number
 from viz.dot import DEFAULT_MAX_NODES, Style, build
 from viz.renderer import dot_to_bytes
 
@@ -134,14 +135,13 @@ def _users(order: list[Value]) -> dict[Value, list[tuple[Value, int]]]:
 
 def _caption(node: Value, root: Value, uses: list[tuple[Value, int]], precision: int) -> str:
     def f(x: float) -> str:
-        return f"{x:.{precision}g}"
+        return format_number(x, precision)
 
-    name = node.label or (f"({node.op})" if node.op else "leaf")
     root_name = root.label or "root"
     if node is root:
         return f"∂{root_name}/∂{root_name} = 1: the backward pass starts at the root."
     terms = [f"{f(user.local_grads()[i])} × {f(user.grad)}" for user, i in uses]
-    return f"∂{root_name}/∂{name} = {' + '.join(terms)} = {f(node.grad)}"
+    return f"∂{root_name}/∂{display_name(node)} = {' + '.join(terms)} = {f(node.grad)}"
 
 
 def _inline(svg: str) -> str:

@@ -8,12 +8,14 @@ This module only reads the graph; it never changes a node.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 import graphviz
 
 from autograd_scalar import Value, topological_order
+from autograd_scalar.core.text import format_number
 from viz.renderer import RendererError, dot_to_bytes
 
 DEFAULT_MAX_NODES = 400
@@ -118,7 +120,7 @@ def build(root: Value, style: Style, revealed: int | None = None) -> GraphPictur
     current = None if revealed is None else order[len(order) - revealed]
     highlighted = set(style.highlight) | ({current} if current is not None else set())
     largest = max((abs(n.grad) for n in order), default=0.0) or 1.0
-    fmt = _formatter(style.precision)
+    fmt = partial(format_number, precision=style.precision, signed_zero=False)
 
     def grad_known(node: Value) -> bool:
         if revealed is None:
@@ -194,7 +196,7 @@ def layout_points(order: list[Value]) -> int:
     return len(order) + circles + bends
 
 
-def _edge_label(local: float, upstream: float, fmt, known: bool) -> str:  # type: ignore[no-untyped-def]
+def _edge_label(local: float, upstream: float, fmt: Callable[[float], str], known: bool) -> str:
     if not known:
         return f"local {fmt(local)}"
     return f"{fmt(local)} × {fmt(upstream)} = {fmt(local * upstream)}"
@@ -209,14 +211,6 @@ def _fill(node: Value, style: Style, highlighted: set[Value], known: bool, large
     base = (46, 160, 67) if node.grad > 0 else (214, 39, 40)
     r, g, b = (round(255 - (255 - c) * (0.25 + 0.75 * strength)) for c in base)
     return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def _formatter(precision: int):  # type: ignore[no-untyped-def]
-    def fmt(x: float) -> str:
-        text = f"{x:.{precision}g}"
-        return "0" if text == "-0" else text
-
-    return fmt
 
 
 def _escape(text: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 
 from autograd_scalar import Value, topological_order
+from autograd_scalar.core.text import display_name, format_number
 from viz.dot import DEFAULT_MAX_NODES
 
 SECTION_DEPTH = 16
@@ -41,9 +42,9 @@ def text_tree(root: Value, precision: int = 6, max_depth: int | None = None, max
     sections: deque[tuple[Value, int, int]] = deque()
 
     def describe(node: Value) -> str:
-        text = f"{_name(node)} = {node.data:.{precision}g}"
+        text = f"{display_name(node)} = {format_number(node.data, precision)}"
         if computed:
-            text += f"   grad {node.grad:.{precision}g}"
+            text += f"   grad {format_number(node.grad, precision)}"
         return text
 
     # (node, prefix for this line, prefix for its children, depth in the graph, depth in the section)
@@ -103,9 +104,3 @@ def _push_operands(
         last = i == len(parents) - 1
         branch, indent = ("└─ ", "   ") if last else ("├─ ", "│  ")
         stack.append((parents[i], lead + branch, lead + indent, depth + 1, level + 1))
-
-
-def _name(node: Value) -> str:
-    if node.label:
-        return node.label
-    return f"({node.op})" if node.op else "leaf"

@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from autograd_scalar import check
+from autograd_scalar import __version__, check
 from autograd_scalar.app.expression import (
+    CONSTANTS,
     FUNCTIONS,
     NAME_RULE,
     EvaluationError,
@@ -26,6 +27,7 @@ from autograd_scalar.app.expression import (
     is_variable_name,
     parse,
 )
+from autograd_scalar.core.text import format_number, table
 from autograd_scalar.core.value import Value
 
 PROG = "autograd-scalar"
@@ -37,8 +39,9 @@ EXAMPLES = f"""examples:
   {PROG} graph "x*x + 1" x=3 -o -            # DOT text on stdout
   {PROG} demo --out out
 
-expressions: numbers, variables, + - * / **, unary minus, parentheses, and
-{", ".join(FUNCTIONS)}. They are parsed, never evaluated as Python.
+expressions: numbers, variables, the constants {" and ".join(CONSTANTS)}, + - * / **,
+unary minus, parentheses, and {", ".join(FUNCTIONS)}.
+They are parsed, never evaluated as Python.
 """
 
 
@@ -93,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -136,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     error) or its results cannot be written."""
     parser = build_parser()
     try:
-        args = _parse(parser, _protect_leading_minus(sys.argv[1:] if argv is None else list(argv)))
+        args = _parse(parser, _protect_leading_minus(parser, sys.argv[1:] if argv is None else list(argv)))
         if sys.stdout is None:  # started with stdout closed: print() would drop every line silently
             raise OutputError("standard output is closed: there is nowhere to print the results")
         if args.command == "demo":
@@ -193,13 +197,14 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
     return args
 
 
-def _protect_leading_minus(argv: list[str]) -> list[str]:
+def _protect_leading_minus(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """Let an expression start with a minus sign ("-x*y") without argparse taking it for
     an option: a leading space, which the expression parser ignores, hides the dash.
 
     The expression is the first argument after the command that is neither an option nor
     an option's value; after "--" argparse itself takes everything as positional."""
-    if not argv or argv[0] not in ("grad", "graph"):
+    options = _expression_options(parser, argv[0]) if argv else None
+    if options is None:
         return argv
     argv = list(argv)
     i = 1
@@ -207,10 +212,10 @@ def _protect_leading_minus(argv: list[str]) -> list[str]:
         item = argv[i]
         if item == "--":
             break
-        if item in _VALUED_OPTIONS:
-            i += 2
-        elif item.startswith("--") or item == "-h" or (argv[0] == "graph" and item.startswith("-o")):
-            i += 1  # a flag, "--name=value", or graph's "-oFILE"
+        if item in options:
+            i += 2 if options[item] else 1
+        elif item.startswith("--") or options.get(item[:2], False):
+            i += 1  # "--name=value", or a short option with its value attached ("-oFILE")
         else:
             if item.startswith("-") and item != "-":
                 argv[i] = " " + item
@@ -218,7 +223,17 @@ def _protect_leading_minus(argv: list[str]) -> list[str]:
     return argv
 
 
-_VALUED_OPTIONS = {"-o", "--output", "--rankdir", "--precision", "--renderer"}
+def _expression_options(parser: argparse.ArgumentParser, command: str) -> dict[str, bool] | None:
+    """The options of sub-command `command`, each with whether it takes a value, or None
+    if `command` takes no expression. Read off the parser itself, so that an option added
+    there can never be mistaken here for the start of an expression."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            actions = action.choices[command]._actions
+            if not any(a.dest == "expression" for a in actions):
+                return None
+            return {option: a.nargs != 0 for a in actions for option in a.option_strings}
+    return None
 
 
 def _read(text: str, assignments: Sequence[str]) -> tuple[Expression, dict[str, float]]:
@@ -231,6 +246,10 @@ def _read(text: str, assignments: Sequence[str]) -> tuple[Expression, dict[str, 
             raise UsageError(f"expected NAME=VALUE, got {item!r}")
         if name in FUNCTIONS:
             raise UsageError(f"{name!r} is a function, not a variable")
+        if name in CONSTANTS:
+            raise UsageError(
+                f"{name!r} is a constant ({CONSTANTS[name]!r}), not a variable: give the variable another name"
+            )
         if not is_variable_name(name):
             raise UsageError(f"{name!r} is not a variable name ({NAME_RULE})")
         if name in point:
@@ -274,15 +293,13 @@ def _gradients(expression: Expression, point: dict[str, float], precision: int) 
     names = list(expression.variables)
 
     def f(x: float) -> str:
-        return f"{x:.{precision}g}"
+        return format_number(x, precision)
 
     signature = f"f({', '.join(names)})" if names else "f"
     lines = [f"{signature} = {expression.text.strip()}", f"value = {f(out.data)}"]
     if names:
-        rows = [("variable", "value", "∂f/∂variable", "finite difference")]
-        rows += [(n, f(point[n]), f(leaves[n].grad), _check_column(expression, point, n, f)) for n in names]
-        widths = [max(len(r[c]) for r in rows) for c in range(4)]
-        lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+        rows = [(n, f(point[n]), f(leaves[n].grad), _check_column(expression, point, n, f)) for n in names]
+        lines.append(table(("variable", "value", "∂f/∂variable", "finite difference"), rows, rule=False))
     return "\n".join(lines) + "\n"
 
 

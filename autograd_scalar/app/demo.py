@@ -12,10 +12,13 @@ import math
 import random
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import cast
 
 from autograd_scalar import Value, compile, no_grad
 from autograd_scalar.core import ops
+from autograd_scalar.core.text import format_number
 from autograd_scalar.nn import MLP, SGD, functional_call, hinge
 
 
@@ -50,8 +53,10 @@ def apples_and_oranges() -> tuple[Value, dict[str, Value]]:
 def report(title: str, price: Value, inputs: dict[str, Value]) -> str:
     """A small table: the price, then each input with its value and ∂price/∂input."""
     width = max(len(name) for name in inputs)
-    lines = [title, f"  price = {price.data:g}", f"  {'input':<{width}}  {'value':>6}  ∂price/∂input"]
-    lines += [f"  {name:<{width}}  {v.data:>6g}  {v.grad:g}" for name, v in inputs.items()]
+    lines = [title, f"  price = {format_number(price.data, 6)}", f"  {'input':<{width}}  {'value':>6}  ∂price/∂input"]
+    lines += [
+        f"  {name:<{width}}  {format_number(v.data, 6):>6}  {format_number(v.grad, 6)}" for name, v in inputs.items()
+    ]
     return "\n".join(lines)
 
 
@@ -94,28 +99,19 @@ def learning_rate(step: int, steps: int) -> float:
     return 1.0 - 0.9 * step / steps
 
 
+# How a training step finds its gradients: at the model's current parameters, set each
+# parameter's `.grad` to ∂loss/∂parameter and return (loss, training accuracy). Eager and
+# compiled training differ only in this; the loop and the SGD update are shared, so the
+# two runs can differ only by the rounding of their gradients.
+Gradients = Callable[[], tuple[float, float]]
+GradientsFor = Callable[[MLP, list[list[float]], list[float]], Gradients]
+
+
 def train_step(
     model: MLP, optimizer: SGD, points: list[list[float]], labels: list[float], lr: float
 ) -> tuple[float, float]:
     """One full step: forward over every point, loss, backward, update. Returns loss, accuracy."""
-    loss, accuracy = loss_and_accuracy(model, points, labels)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.lr = lr
-    optimizer.step()
-    return loss.data, accuracy
-
-
-def train(steps: int = 100, seed: int = 1337, progress: bool = False) -> tuple[MLP, list[tuple[float, float]]]:
-    points, labels = make_moons()
-    model = MLP(2, [16, 16, 1], rng=seed)
-    optimizer = SGD(model.parameters(), lr=1.0)
-    history = []
-    for step in range(steps):
-        history.append(train_step(model, optimizer, points, labels, learning_rate(step, steps)))
-        if progress:
-            _show_progress(step, steps, *history[-1])
-    return model, history
+    return _step(_eager_gradients(model, points, labels), optimizer, lr)
 
 
 def compiled_train_step(
@@ -123,17 +119,72 @@ def compiled_train_step(
 ) -> Callable[[float], tuple[float, float]]:
     """A function running one training step (at a given learning rate) by compiled replay.
 
+    The same arithmetic as the eager `train_step`, with the gradients from the compiled
+    per-sample loss (see `_compiled_gradients`). Returns loss, accuracy.
+    """
+    return partial(_step, _compiled_gradients(model, points, labels), SGD(model.parameters(), lr=1.0))
+
+
+def train(steps: int = 100, seed: int = 1337, progress: bool = False) -> tuple[MLP, list[tuple[float, float]]]:
+    """Train the moons MLP, building and differentiating the loss's graph at every step."""
+    return _train(_eager_gradients, steps, seed, progress)
+
+
+def train_compiled(steps: int = 100, seed: int = 1337, progress: bool = False) -> tuple[MLP, list[tuple[float, float]]]:
+    """The same training as `train`, with the per-sample loss compiled once and replayed."""
+    return _train(_compiled_gradients, steps, seed, progress)
+
+
+def _train(gradients_for: GradientsFor, steps: int, seed: int, progress: bool) -> tuple[MLP, list[tuple[float, float]]]:
+    """The training loop of `train` and `train_compiled`: the model from `seed`, then
+    `steps` SGD steps with gradients from `gradients_for(model, points, labels)`."""
+    points, labels = make_moons()
+    model = MLP(2, [16, 16, 1], rng=seed)
+    gradients = gradients_for(model, points, labels)
+    optimizer = SGD(model.parameters(), lr=1.0)
+    history = []
+    for k in range(steps):
+        history.append(_step(gradients, optimizer, learning_rate(k, steps)))
+        if progress:
+            _show_progress(k, steps, *history[-1])
+    return model, history
+
+
+def _step(gradients: Gradients, optimizer: SGD, lr: float) -> tuple[float, float]:
+    """One step: the gradients, then the update at learning rate `lr`. Returns the loss and
+    accuracy measured before the update."""
+    loss, accuracy = gradients()
+    optimizer.lr = lr
+    optimizer.step()
+    return loss, accuracy
+
+
+def _eager_gradients(model: MLP, points: list[list[float]], labels: list[float]) -> Gradients:
+    """Gradients the eager way: the graph of the loss over every point, then backward."""
+
+    def gradients() -> tuple[float, float]:
+        loss, accuracy = loss_and_accuracy(model, points, labels)
+        model.zero_grad()
+        loss.backward()
+        return loss.data, accuracy
+
+    return gradients
+
+
+def _compiled_gradients(model: MLP, points: list[list[float]], labels: list[float]) -> Gradients:
+    """Gradients by compiled replay, with the arithmetic of `_eager_gradients`.
+
     The model becomes a function of its parameters (`functional_call`); `compile` traces
     one sample's hinge term with the 337 parameters and the sample as arguments, once.
-    Each step replays it over the points, sums the gradients, adds the compiled L2 term
-    and updates: the same arithmetic as the eager `train_step`. Returns loss, accuracy.
+    Each call replays it over the points, averages the gradients and adds the compiled L2
+    term's: no Value is built.
     """
     params = model.parameters()
     count = len(params)
 
     def sample_hinge(*args: Value) -> Value:
-        score = functional_call(model, args[:count], args[count : count + 2])
-        return ops.relu(1 - args[-1] * score)  # type: ignore[operator]
+        score = cast(Value, functional_call(model, args[:count], args[count : count + 2]))  # one output: a Value
+        return ops.relu(1 - args[-1] * score)
 
     def l2(*weights: Value) -> Value:
         return ALPHA * sum(w * w for w in weights)  # type: ignore[return-value]
@@ -141,7 +192,7 @@ def compiled_train_step(
     hinge_step, l2_step = compile(sample_hinge), compile(l2)
     samples = list(zip(points, labels, strict=True))
 
-    def step(lr: float) -> tuple[float, float]:
+    def gradients() -> tuple[float, float]:
         weights = [p.data for p in params]
         results = [hinge_step(*weights, x0, x1, label) for (x0, x1), label in samples]
         total = sum(value for value, _ in results)
@@ -149,23 +200,10 @@ def compiled_train_step(
         sums = list(map(sum, zip(*[grads[:count] for _, grads in results], strict=True)))
         reg_value, reg_grads = l2_step(*weights)
         for p, s, r in zip(params, sums, reg_grads, strict=True):
-            p.data -= lr * (s / len(samples) + r)
+            p.grad = s / len(samples) + r
         return total / len(samples) + reg_value, correct / len(samples)
 
-    return step
-
-
-def train_compiled(steps: int = 100, seed: int = 1337, progress: bool = False) -> tuple[MLP, list[tuple[float, float]]]:
-    """The same training as `train`, with the per-sample loss compiled once and replayed."""
-    points, labels = make_moons()
-    model = MLP(2, [16, 16, 1], rng=seed)
-    step = compiled_train_step(model, points, labels)
-    history = []
-    for k in range(steps):
-        history.append(step(learning_rate(k, steps)))
-        if progress:
-            _show_progress(k, steps, *history[-1])
-    return model, history
+    return gradients
 
 
 def _show_progress(step: int, steps: int, loss: float, accuracy: float) -> None:

@@ -1,17 +1,18 @@
 """Arithmetic expressions typed by people, parsed safely into engine graphs.
 
 Never ``eval``: the text is parsed with Python's ``ast`` and every node is checked against
-an allow-list — numbers, variable names, ``+ - * / **``, unary minus and plus,
-parentheses, and calls of the functions in `FUNCTIONS` by name. Attribute access,
-subscripts, other names and calls, keywords, lambdas and comprehensions are refused, and
-so is anything longer than `MAX_LENGTH` characters or nested deeper than `MAX_DEPTH`, all
-before a single operation is evaluated. Errors carry the column they point at, counted in
-characters of the text as typed.
+an allow-list — numbers, the constants in `CONSTANTS` (``pi``, ``e``), variable names,
+``+ - * / **``, unary minus and plus, parentheses, and calls of the functions in
+`FUNCTIONS` by name. Attribute access, subscripts, other names and calls, keywords,
+lambdas and comprehensions are refused, and so is anything longer than `MAX_LENGTH`
+characters or nested deeper than `MAX_DEPTH`, all before a single operation is evaluated.
+Errors carry the column they point at, counted in characters of the text as typed.
 
-Evaluation runs every operation through the engine, constants included: ``(-4)**0.5``
-is refused exactly as ``a**0.5`` is at ``a=-4``, and ``log(0)`` as ``log(x)`` at ``x=0``.
-Folding constants in plain Python instead would let them become complex numbers or skip
-the engine's domain rules.
+Evaluation runs every operation through the engine, constants included (``pi`` is a
+leaf holding ``math.pi``, as ``2`` is one holding 2.0): ``(-4)**0.5`` is refused exactly
+as ``a**0.5`` is at ``a=-4``, and ``log(0)`` as ``log(x)`` at ``x=0``. Folding constants
+in plain Python instead would let them become complex numbers or skip the engine's
+domain rules.
 """
 
 from __future__ import annotations
@@ -21,16 +22,21 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from autograd_scalar.core import ops
+from autograd_scalar.core.op import Op
 from autograd_scalar.core.value import Value
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 100
 
-# Every public op of the table, by its name, and `abs`, which Values apply as an operator.
-FUNCTIONS: dict[str, Callable[..., Any]] = {**ops.PUBLIC, "abs": abs}
+# Every public op of the table, by its name; a call passes as many arguments as the row has
+# operands. Except `where`, whose condition is a bool: expressions have no comparisons.
+FUNCTIONS: dict[str, Op] = {name: op for name, op in ops.PUBLIC.items() if name != "where"}
+
+# Named numbers. They are not variables: a value given for one would silently redefine it.
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
 # ASCII only: Python folds look-alike letters together (NFKC), so "ｘ" and "ℌ" would
 # silently name the variables x and H, and a value typed for them could never match.
@@ -43,6 +49,7 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
+    ast.Mod: lambda a, b: a % b,
 }
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
 _SYMBOLS: dict[type, str] = {
@@ -97,7 +104,7 @@ class EvaluationError(ExpressionError):
 def is_variable_name(name: str) -> bool:
     """Whether `name` can name a variable: the one rule for the parser and for whoever
     supplies the values, so a name the parser reports can always be given a value."""
-    return _VARIABLE_NAME.fullmatch(name) is not None and name not in FUNCTIONS
+    return _VARIABLE_NAME.fullmatch(name) is not None and name not in FUNCTIONS and name not in CONSTANTS
 
 
 @dataclass(frozen=True)
@@ -173,7 +180,7 @@ def _check(tree: ast.expr, variables: list[str], text: str) -> None:
             if node.id in FUNCTIONS:
                 raise ExpressionError(f"{node.id!r} is a function: call it, as in {node.id}(x)", where)
             _check_name(node, text, where)
-            if node.id not in variables:
+            if node.id not in variables and node.id not in CONSTANTS:
                 variables.append(node.id)
         elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             stack += [(node.right, depth + 1), (node.left, depth + 1)]
@@ -187,13 +194,15 @@ def _check(tree: ast.expr, variables: list[str], text: str) -> None:
                     f"calls to {node.func.id!r} are not allowed; functions: {', '.join(FUNCTIONS)}", where
                 )
             _check_name(node.func, text, where)
-            if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-                raise ExpressionError(f"{node.func.id}() takes exactly one argument", where)
-            stack.append((node.args[0], depth + 1))
+            arity = FUNCTIONS[node.func.id].arity
+            if node.keywords or len(node.args) != arity or any(isinstance(a, ast.Starred) for a in node.args):
+                count = "one argument" if arity == 1 else f"{arity} arguments"
+                raise ExpressionError(f"{node.func.id}() takes exactly {count}", where)
+            stack += [(argument, depth + 1) for argument in reversed(node.args)]
         elif isinstance(node, (ast.BinOp, ast.UnaryOp)):
             symbol = _SYMBOLS.get(type(node.op), type(node.op).__name__)
             raise ExpressionError(
-                f"the operator {symbol!r} is not allowed; use + - * / **", _operator_column(node, text)
+                f"the operator {symbol!r} is not allowed; use + - * / ** %", _operator_column(node, text)
             )
         else:
             reason = _REFUSALS.get(type(node), f"{type(node).__name__} is not allowed")
@@ -238,11 +247,11 @@ def _evaluate(node: ast.expr, values: Mapping[str, Value], text: str) -> Value:
         # A signed literal, such as -4, is one number (a constant leaf), as it reads.
         return Value(_UNARY[type(node.op)](node.operand.value))
     if isinstance(node, ast.Name):
-        return values[node.id]
+        return Value(CONSTANTS[node.id], node.id) if node.id in CONSTANTS else values[node.id]
     operands: tuple[Value, ...]
     if isinstance(node, ast.BinOp):
         operands = (_evaluate(node.left, values, text), _evaluate(node.right, values, text))
-        if isinstance(node.op, ast.Pow) and not any(isinstance(n, ast.Name) for n in ast.walk(node.right)):
+        if isinstance(node.op, ast.Pow) and not _has_variables(node.right):
             # A constant exponent is a number, as in `x ** 2` in Python: the one-operand
             # power op, which differentiates in x only.
             apply: Callable[..., Value] = lambda a, b: a**b.data
@@ -250,14 +259,20 @@ def _evaluate(node: ast.expr, values: Mapping[str, Value], text: str) -> Value:
             apply = _BINARY[type(node.op)]
     elif isinstance(node, ast.UnaryOp):
         operands, apply = (_evaluate(node.operand, values, text),), _UNARY[type(node.op)]
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        operands, apply = (_evaluate(node.args[0], values, text),), FUNCTIONS[node.func.id]
-    else:
-        raise ExpressionError(f"cannot evaluate {type(node).__name__}")  # unreachable after _check
+    else:  # _check allowed one other node: a call of a function in FUNCTIONS by its name
+        call = cast(ast.Call, node)
+        operands = tuple(_evaluate(argument, values, text) for argument in call.args)
+        apply = FUNCTIONS[cast(ast.Name, call.func).id]
     try:
         return apply(*operands)  # type: ignore[no-any-return]
     except (ArithmeticError, ValueError) as error:
         raise EvaluationError(_explain(error, node, operands), _operator_column(node, text)) from error
+
+
+def _has_variables(node: ast.expr) -> bool:
+    """Whether a checked subtree names a variable: a name that is neither a constant nor a
+    function (which `_check` allows only as the callee of a call)."""
+    return any(isinstance(n, ast.Name) and n.id not in CONSTANTS and n.id not in FUNCTIONS for n in ast.walk(node))
 
 
 def _explain(error: Exception, node: ast.expr, operands: tuple[Value, ...]) -> str:
@@ -267,7 +282,7 @@ def _explain(error: Exception, node: ast.expr, operands: tuple[Value, ...]) -> s
         return str(error)
     shown = [_number(v.data) for v in operands]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        operation = f"{node.func.id}({shown[0]})"
+        operation = f"{node.func.id}({', '.join(shown)})"
     else:
         operation = f" {_SYMBOLS[type(node.op)]} ".join(shown)  # type: ignore[attr-defined]
     return f"{operation} overflows: the result is too large for a float (the largest is about 1.8e308)"

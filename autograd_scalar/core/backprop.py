@@ -3,18 +3,40 @@
 Nothing here knows any op by name. Each node's `Op` states its local derivatives; this
 module multiplies them by the gradient flowing down from above and sums what reaches each
 node. Both loops are iterative, so graph depth is limited only by memory.
+
+One kind of op has no local derivative to state: a `custom_gradient` function, whose
+backward rule is written in terms of the upstream gradient (clip it, scale it) rather than
+as ∂out/∂operand. Its `local_grad` raises `NeedsUpstreamGradient` carrying that rule, and
+the sweeps here hand it the upstream gradient instead of multiplying. Raising costs the
+ordinary ops nothing (the hot loops gain no per-node test), and being a `ValueError`, it
+makes every tool that asks for a plain local derivative (compile's replay, which then
+falls back to the eager engine; `local_grads()`) stop with a message instead of a number.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from autograd_scalar.core.mode import mode
 
 if TYPE_CHECKING:
     from autograd_scalar.core.value import Value
+
+
+class NeedsUpstreamGradient(ValueError):
+    """Raised by the `local_grad` of an op whose backward needs the upstream gradient.
+
+    `vjp(g)` returns the op's contribution to each operand's gradient, given ∂root/∂out
+    = g: floats in a float pass, Values (a differentiable graph) in a ``create_graph``
+    pass, as `local_grad` would have been called. The message says why a local derivative
+    alone does not exist, for the tools that need one.
+    """
+
+    def __init__(self, message: str, vjp: Callable[[Any], tuple[Any, ...]]) -> None:
+        super().__init__(message)
+        self.vjp = vjp
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -55,15 +77,19 @@ def topological_order_of(roots: Iterable[Value]) -> list[Value]:
     return order
 
 
-def accumulate_into_grad(order: list[Value]) -> None:
+def accumulate_into_grad(order: list[Value], create_graph: bool = False) -> None:
     """The backward pass behind ``Value.backward()``: results go into each node's ``grad``.
 
     Intermediate nodes show this pass's gradient; leaves accumulate. A leaf's earlier
     gradient is set aside and added back once this pass's contributions are summed, so
     that two passes give exactly twice one (adding them one by one to the old total would
     round differently). Floats only, one- and two-operand ops unrolled: this is the loop
-    a training step spends its time in.
+    a training step spends its time in. With `create_graph` each ``grad`` is a Value
+    instead (see `_accumulate_graphs`).
     """
+    if create_graph:
+        _accumulate_graphs(order)
+        return
     check_inf = mode.anomaly
     earlier = []
     leaves = []
@@ -93,18 +119,25 @@ def accumulate_into_grad(order: list[Value]) -> None:
         if b is None:
             try:
                 (da,) = op.local_grad(node._data, a._data)
+            except NeedsUpstreamGradient as rule:
+                da, (ca,) = None, _custom_contributions(node, rule, g)
             except (ArithmeticError, ValueError) as error:
                 raise _rule_error(node, error) from None
-            ca = da * g
+            else:
+                ca = da * g
             if ca != ca or (check_inf and not math.isfinite(ca)):
                 raise _non_finite_error(node, 0, da, g, ca)
             a.grad += ca
         else:
             try:
                 da, db = op.local_grad(node._data, a._data, b._data)
+            except NeedsUpstreamGradient as rule:
+                da = db = None
+                ca, cb = _custom_contributions(node, rule, g)
             except (ArithmeticError, ValueError) as error:
                 raise _rule_error(node, error) from None
-            ca, cb = da * g, db * g
+            else:
+                ca, cb = da * g, db * g
             if ca != ca or (check_inf and not math.isfinite(ca)):
                 raise _non_finite_error(node, 0, da, g, ca)
             if cb != cb or (check_inf and not math.isfinite(cb)):
@@ -119,6 +152,39 @@ def accumulate_into_grad(order: list[Value]) -> None:
             raise _nan_sum_error(leaf)
     for leaf, grad in earlier:
         leaf.grad = grad + leaf.grad
+
+
+def _accumulate_graphs(order: list[Value]) -> None:
+    """``backward(create_graph=True)``: every node's ``grad`` becomes a Value computed from
+    the graph, so it can be differentiated again (``x.grad.backward()``, Newton's method).
+
+    The same sweep as the functional API's differentiable pass (`gradients`), seeded with
+    a Value 1 and taken with respect to every leaf, so every node is reached. Recording is
+    on for the sweep whatever the ambient mode, as in PyTorch, where `create_graph` sets
+    the mode of the backward pass: the caller asked for a graph. Leaves accumulate as in
+    the float pass (an earlier float or Value plus this pass's Value); a node this pass
+    does not reach gets 0.0.
+    """
+    leaves = {node for node in order if node._op is None}
+    recording = mode.grad_enabled
+    mode.grad_enabled = True
+    try:  # `gradients` checks every edge for stale data on its way
+        grads = gradients(order, _one_like(order[-1]), leaves, create_graph=True)
+    finally:
+        mode.grad_enabled = recording
+    for node in order:
+        g = grads.get(node, 0.0)
+        node.grad = node.grad + g if node in leaves and _is_nonzero(node.grad) else g
+
+
+def _one_like(node: Value) -> Value:
+    """A constant 1 as a Value: the seed of a differentiable pass."""
+    return type(node)(1.0)
+
+
+def _is_nonzero(grad: Any) -> bool:
+    # A Value grad counts as present whatever its number: it is a graph to add to.
+    return not isinstance(grad, float) or grad != 0.0
 
 
 def gradients(order: list[Value], seed: Any, wrt: Collection[Value], create_graph: bool = False) -> dict[Value, Any]:
@@ -142,17 +208,20 @@ def gradients(order: list[Value], seed: Any, wrt: Collection[Value], create_grap
             continue
         parents = node.parents
         _check_edges_not_stale(node)
+        contributions: tuple[Any, ...] | None = None  # set by an upstream-gradient rule
         try:
             if create_graph:
                 partials = op.local_grad(node, *parents)
             else:
                 partials = op.local_grad(node._data, *[p._data for p in parents])
+        except NeedsUpstreamGradient as rule:
+            partials, contributions = (None,) * len(parents), _custom_contributions(node, rule, g)
         except (ArithmeticError, ValueError) as error:
             raise _rule_error(node, error) from None
         for index, parent in enumerate(parents):
             if parent not in relevant:
                 continue
-            contribution = partials[index] * g
+            contribution = partials[index] * g if contributions is None else contributions[index]
             if not create_graph and (contribution != contribution or (check_inf and not math.isfinite(contribution))):
                 raise _non_finite_error(node, index, partials[index], g, contribution)
             previous = grads.get(parent)
@@ -174,14 +243,32 @@ def depending_on(order: list[Value], wrt: Collection[Value]) -> set[Value]:
     return relevant
 
 
+def _custom_contributions(node: Value, rule: NeedsUpstreamGradient, g: Any) -> tuple[Any, ...]:
+    """What an op's upstream-gradient rule gives each operand, checked for count."""
+    try:
+        contributions = tuple(rule.vjp(g))
+    except (ArithmeticError, ValueError) as error:
+        raise _rule_error(node, error) from None
+    if len(contributions) != len(node.parents):
+        raise TypeError(
+            f"backward: the backward rule of {node.describe()} returned {len(contributions)} "
+            f"gradient(s) for {len(node.parents)} operand(s)"
+        )
+    return contributions
+
+
 def _non_finite_error(
-    node: Value, index: int, local: float, upstream: float, contribution: float
+    node: Value, index: int, local: float | None, upstream: float, contribution: float
 ) -> FloatingPointError:
     operand = node.parents[index]
+    how = (
+        f"its backward rule returned it for upstream gradient {upstream!r}"
+        if local is None
+        else f"local derivative {local!r} × upstream gradient {upstream!r}"
+    )
     return FloatingPointError(
         f"backward: the gradient became {contribution!r} at operand {index + 1} "
-        f"({operand.describe()}) of {node.describe()}: local derivative {local!r} "
-        f"× upstream gradient {upstream!r}. {_hint(node, index)}"
+        f"({operand.describe()}) of {node.describe()}: {how}. {_hint(node, index)}"
     )
 
 

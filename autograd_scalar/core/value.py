@@ -36,13 +36,25 @@ def _operator(op: Op) -> tuple[Method, Method]:
     return method, reflected
 
 
+def _method(op: Op) -> Callable[[Value], Value]:
+    """``x.name()`` for the one-operand op `name`."""
+
+    def method(self: Value) -> Value:
+        return op(self)  # type: ignore[no-any-return]
+
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = f"{op.name}(self): the same as autograd_scalar.{op.name}(self)."
+    return method
+
+
 class Value:
     """A scalar in a computation graph: its value, its gradient, and how it was made.
 
     ``data`` is the number; ``grad`` is ∂root/∂self after ``root.backward()`` (0.0 before);
     ``label`` is a name for pictures and messages; ``op`` names the operation that produced
     the node ('' for a leaf); ``parents`` are its operands in order, duplicates kept.
-    Equality and hashing are by identity, so Values can be set members and dict keys.
+    Comparisons, ``==`` included, compare the numbers, as they would on the floats a Value
+    stands for; hashing is by identity, so Values are set members and dict keys as nodes.
     """
 
     # The operands live in two slots rather than a tuple: one object per node instead of
@@ -148,21 +160,19 @@ class Value:
         return tuple(self._op.local_grad(self._data, *[p._data for p in self.parents]))
 
     def describe(self) -> str:
-        """A short description for error messages: data, and label or op when set."""
-        text = f"Value(data={self._data!r}"
-        if self.label:
-            text += f", label={self.label!r}"
-        elif self._op is not None:
-            text += f", op={self._op.name!r}"
-        return text + ")"
+        """A short description for error messages: data, and label or else op."""
+        return self._text(with_grad=False)
 
     def __repr__(self) -> str:
-        text = f"Value(data={self._data!r}, grad={self.grad!r}"
+        return self._text(with_grad=True)
+
+    def _text(self, with_grad: bool) -> str:
+        fields = [f"data={self._data!r}"] + ([f"grad={self.grad!r}"] if with_grad else [])
         if self.label:
-            text += f", label={self.label!r}"
-        if self._op is not None:
-            text += f", op={self._op.name!r}"
-        return text + ")"
+            fields.append(f"label={self.label!r}")
+        if self._op is not None and (with_grad or not self.label):
+            fields.append(f"op={self._op.name!r}")
+        return f"Value({', '.join(fields)})"
 
     def __float__(self) -> float:
         # Python calls this for float(v) and inside every math.* function. Returning the
@@ -175,10 +185,18 @@ class Value:
             "the number with v.data or v.item()"
         )
 
-    # Ordering compares data and returns a bool, so `if x > 0:` works in plain Python.
-    # (Equality stays identity: Values are graph nodes, usable as set members.)
+    # Comparisons compare data and return a bool, so `if x > 0:` works in plain Python.
+    # `==` too: a function must answer the same whether it is given floats or Values, and
+    # grad gives it fresh nodes for its arguments, so identity would make
+    # `value_and_grad(f)(1.0, 1.0)` disagree with `f(1.0, 1.0)` for `f = lambda x, y:
+    # float(x == y)`, and `x == 0` would be silently False. (`!=` is Python's negation of
+    # `==`.) Hashing stays by identity, so sets and dicts of Values still key by node: the
+    # engine's own bookkeeping never compares Values with `==`.
     # While `autograd_scalar.compile` traces a function, each comparison is recorded as a
     # guard, so a replay that would take the other branch retraces instead.
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        return _compare(self, other, "==")
+
     def __lt__(self, other: Operand) -> bool:
         return _compare(self, other, "<")
 
@@ -192,15 +210,22 @@ class Value:
         return _compare(self, other, ">=")
 
     # -- gradients ----------------------------------------------------------------------
-    def backward(self) -> None:
+    def backward(self, create_graph: bool = False) -> None:
         """Compute ∂self/∂n for every node n this Value was computed from.
 
         Iterative (no recursion limit). Leaves *accumulate* across calls, as in PyTorch, so
         two calls leave each leaf at exactly twice one call; intermediate nodes hold the
         gradient of the latest pass. Reset leaves with `zero_grad()` between steps.
         Raises FloatingPointError, naming the node, if a gradient would become NaN.
+
+        With ``create_graph=True`` each ``grad`` is a Value computed from the graph rather
+        than a float, so it can be differentiated again: ``y.backward(create_graph=True);
+        g = x.grad; x.grad = 0.0; g.backward()`` leaves d²y/dx² in ``x.grad``. Clear
+        ``x.grad`` first, as there, or the second pass accumulates onto the first. Each
+        such ``grad`` refers back to the graph (a reference cycle, freed by Python's
+        cyclic collector, or at once by `zero_grad()`); `grad` makes no cycle.
         """
-        backprop.accumulate_into_grad(backprop.topological_order(self))
+        backprop.accumulate_into_grad(backprop.topological_order(self), create_graph)
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on this node and every node it was computed from."""
@@ -224,6 +249,7 @@ class Value:
     __sub__, __rsub__ = _operator(ops.SUB)
     __mul__, __rmul__ = _operator(ops.MUL)
     __truediv__, __rtruediv__ = _operator(ops.DIV)
+    __mod__, __rmod__ = _operator(ops.MOD)
 
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
@@ -242,30 +268,10 @@ class Value:
     def __abs__(self) -> Value:
         return ops.ABS(self)
 
-    # -- named functions --------------------------------------------------------------
-    def exp(self) -> Value:
-        return ops.exp(self)
-
-    def log(self) -> Value:
-        return ops.log(self)
-
-    def tanh(self) -> Value:
-        return ops.tanh(self)
-
-    def sigmoid(self) -> Value:
-        return ops.sigmoid(self)
-
-    def relu(self) -> Value:
-        return ops.relu(self)
-
-    def sin(self) -> Value:
-        return ops.sin(self)
-
-    def cos(self) -> Value:
-        return ops.cos(self)
-
-    def sqrt(self) -> Value:
-        return ops.sqrt(self)
+    # -- the method forms micrograd users reach for: x.exp() is ag.exp(x) ---------------
+    exp, log, tanh = _method(ops.exp), _method(ops.log), _method(ops.tanh)
+    sigmoid, relu = _method(ops.sigmoid), _method(ops.relu)
+    sin, cos, sqrt = _method(ops.sin), _method(ops.cos), _method(ops.sqrt)
 
 
 _new_value = object.__new__
@@ -306,7 +312,7 @@ def _lift(x: object) -> Value | None:
     return Value._node(number, None, None, None)
 
 
-_COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
 
 
 def _compare(value: Value, other: object, symbol: str) -> bool:

@@ -28,9 +28,15 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 
 
 class Module:
-    """Something with parameters. Subclasses implement `named_parameters`."""
+    """Something with parameters.
+
+    A subclass that has parameters overrides `named_parameters` and `_replace_parameters`
+    together; one that has none (an activation, say) overrides neither, and is a module
+    with no parameters everywhere: `parameters()` is empty and `functional_call` works.
+    """
 
     def named_parameters(self) -> list[tuple[str, Value]]:
+        """(name, parameter) pairs in a fixed order; this base class has no parameters."""
         return []
 
     def parameters(self) -> list[Value]:
@@ -51,11 +57,22 @@ class Module:
             p.data = Value(v).data
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._describe()}, parameters={len(self.parameters())})"
+        shape = self._describe()
+        return f"{type(self).__name__}({shape + ', ' if shape else ''}parameters={len(self.parameters())})"
 
     def _replace_parameters(self, values: Sequence[Value]) -> list[Value]:
-        """Put `values` where the parameters are, in `parameters()` order; return the old ones."""
-        raise NotImplementedError
+        """Put `values` where the parameters are, in `parameters()` order; return the old ones.
+
+        A module with no parameters has nothing to replace. One whose `named_parameters`
+        lists some but that does not say how to replace them is refused, by name: computing
+        with its own parameters instead would give `functional_call` silently wrong gradients.
+        """
+        if self.parameters():
+            raise NotImplementedError(
+                f"{type(self).__name__} defines named_parameters() but not _replace_parameters(), "
+                "so functional_call cannot put other values in place of its parameters"
+            )
+        return []
 
     def _describe(self) -> str:
         return ""
