@@ -343,9 +343,12 @@ def _forward_lines(
     sources: dict[Value, Value],
     live: set[Value],
 ) -> list[str]:
-    """One line per node. A NaN in a node that reaches the result shows in the result (the
-    templates propagate it); any other node (its value unused, or only compared) is
-    checked where it is made, as eager checks every op."""
+    """One line per node. Eager refuses a NaN at the op that makes it; the replay need not
+    check every node for that: a NaN in a node that reaches the result shows in the result,
+    as long as every op on the way passes NaN on. So the replay checks a node where it is
+    made if nothing uses its value (or only a comparison does), and checks the operands of
+    an op that may not pass NaN on (``nan ** 0`` is 1): one called through its forward, or
+    one whose `Replay` says ``keeps_nan=False``."""
     lines = []
     for node in order:
         name = names[node]
@@ -357,6 +360,9 @@ def _forward_lines(
             lines.append(f"    {name} = {names.bind('leaf', node)}._data")
         else:
             replay = node._op.replay
+            if replay is None or not replay.keeps_nan:
+                made = dict.fromkeys(names[p] for p in node.parents if p._op is not None and p not in sources)
+                lines += [f"    if {operand} != {operand}: raise ValueError" for operand in made]
             if replay is not None:
                 lines.append(f"    {name} = {replay.forward.format(**names.fields(node))}")
             else:

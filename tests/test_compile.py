@@ -331,3 +331,27 @@ class TestTraining:
         assert len(history) == len(eager_history) == recipe.steps
         for (le, ae), (lc, ac) in zip(eager_history, history, strict=True):
             assert lc == pytest.approx(le, rel=1e-12) and ac == ae
+
+
+class TestNaNHiddenByALaterOp:
+    """Found by the program harness: 0 * inf is NaN, which eager refuses where it is made;
+    a later op that hides NaN (nan ** 0 is 1, hypot(inf, nan) is inf, where's unchosen
+    operand) must not let the replay return a number eager would not."""
+
+    @pytest.mark.parametrize(
+        "f",
+        [
+            lambda x: ((Value(0.0) + 0.0) * x) ** 0.0,
+            lambda x: ag.hypot(x, Value(0.0) * x),
+            lambda x: ag.where(True, x * 2, Value(0.0) * x),
+        ],
+        ids=["pow0", "hypot", "where"],
+    )
+    def test_replay_raises_what_eager_raises(self, f):
+        step = ag.compile(f)
+        step(1.0)
+        with pytest.raises(ValueError, match="the result is nan") as eager:
+            ag.value_and_grad(f)(math.inf)
+        with pytest.raises(ValueError) as replayed:
+            step(math.inf)
+        assert str(replayed.value) == str(eager.value)

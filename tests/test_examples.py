@@ -160,6 +160,9 @@ def test_moons_data_is_two_balanced_half_circles():
         ("xor", [], "accuracy 100%"),
         ("moons", ["--steps", "2", "--out", "{tmp}"], "final loss"),
         ("moons", ["--steps", "2", "--out", "{tmp}", "--compiled"], "compiled replay"),
+        ("spiral", ["--epochs", "3", "--out", "{tmp}"], "final training accuracy"),
+        ("regression", ["--epochs", "3", "--out", "{tmp}"], "test loss"),
+        ("save_and_load", ["--epochs", "2", "--path", "{tmp}/model.json"], "outputs match"),
     ],
 )
 def test_runs_as_a_script(script, args, expected, tmp_path):

@@ -14,12 +14,34 @@ from typing import Any
 
 class _Mode(threading.local):
     # Class attributes are the defaults every new thread starts from.
-    grad_enabled: bool = True
     anomaly: bool = False
     grad_depth: int = 0  # how many grad()/value_and_grad() evaluations enclose this code
-    # The compiler's trace in progress in this thread, if any: `Value` reports comparisons
-    # to it and asks it about reads of `.data` (it has `guard` and `refuse_read`).
-    tracer: Any = None
+    # Read by every op: recording, and no trace running. The common case is then one
+    # attribute read; the two setters below keep it in step.
+    plain: bool = True
+    _grad_enabled: bool = True
+    _tracer: Any = None
+
+    @property
+    def grad_enabled(self) -> bool:
+        """Whether ops record their operands (False inside ``no_grad()``)."""
+        return self._grad_enabled
+
+    @grad_enabled.setter
+    def grad_enabled(self, on: bool) -> None:
+        self._grad_enabled = on
+        self.plain = on and self._tracer is None
+
+    @property
+    def tracer(self) -> Any:
+        """The compiler's trace in progress in this thread, if any: `Value` reports
+        comparisons, made nodes and reads of ``.data`` to it."""
+        return self._tracer
+
+    @tracer.setter
+    def tracer(self, tracer: Any) -> None:
+        self._tracer = tracer
+        self.plain = self._grad_enabled and tracer is None
 
 
 mode = _Mode()

@@ -34,10 +34,14 @@ LocalGrad = Callable[..., tuple[Any, ...]]
 class Replay(NamedTuple):
     """How `compile` writes an op inline: Python expressions with ``{a}``, ``{b}`` for the
     operands' variables, ``{out}`` for the result's and ``{f}`` for the op's own forward;
-    `math` is in scope. `forward` computes the result; `local` one partial per operand."""
+    `math` is in scope. `forward` computes the result; `local` one partial per operand.
+    `keeps_nan` says a NaN operand always gives a NaN result (as arithmetic does); set it
+    False for an op that can hide one (``hypot(inf, nan)`` is inf), so the replay checks
+    that op's operands itself, the way eager refuses NaN wherever it appears."""
 
     forward: str
     local: tuple[str, ...]
+    keeps_nan: bool = True
 
 
 class Op:
@@ -98,11 +102,17 @@ class Op:
             raise type(error)(f"{self.describe_call(operands)}: {error}") from None
         if data != data:
             raise ValueError(f"{self.describe_call(operands)}: the result is nan")
+        if mode.plain:  # recording, no trace: the common case, decided by one read
+            return first._node(data, self, first, second)
+        return self._record_unusually(data, first, second)
+
+    def _record_unusually(self, data: float, first: Value, second: Value | None) -> Value:
+        """The node when not simply recording: under ``no_grad`` a leaf; while compile
+        traces, the tracer learns of every node, even those the result ignores."""
         make = first._node
         if mode.grad_enabled:
             node = make(data, self, first, second)
-            if mode.tracer is not None:  # compile sees every node, even those the result ignores
-                mode.tracer.created(node)
+            mode.tracer.created(node)
             return node
         if mode.tracer is not None:
             # Inside `no_grad` while compile traces: the result is a leaf, as always, but

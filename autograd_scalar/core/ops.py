@@ -458,7 +458,8 @@ exp2 = Op("exp2", operators.exp2, lambda out, x: (out * LN2,), public=True,
           domain=lambda x: x <= 4.0, sympy=lambda sp, x: sp.Integer(2) ** x)
 hypot = Op("hypot", math.hypot, _hypot_grad, public=True,
            replay=Replay("{f}({a}, {b})", (
-               "({a} / {out} if {out} else math.nan)", "({b} / {out} if {out} else math.nan)")),
+               "({a} / {out} if {out} else math.nan)", "({b} / {out} if {out} else math.nan)"),
+               keeps_nan=False),  # hypot(inf, nan) is inf
            domain=lambda x, y: math.hypot(x, y) >= 0.2, sympy=lambda sp, x, y: sp.sqrt(x * x + y * y))
 erf = Op("erf", math.erf, lambda out, x: (TWO_OVER_SQRT_PI * exp(-(x * x)),), public=True,
          replay=Replay("{f}({a})", (f"{TWO_OVER_SQRT_PI!r} * math.exp(-({{a}} * {{a}}))",)),
@@ -507,7 +508,7 @@ clip = _Clip("clip", _clip_with(-1.0, 1.0).forward, _clip_with(-1.0, 1.0).local_
              domain=lambda x: _abs(_abs(x) - 1.0) >= 0.05,
              sympy=lambda sp, x: -1 + (x + 1) * _sp_step(sp, x + 1) - (x - 1) * _sp_step(sp, x - 1))
 where = _Where("where", lambda a, b: a, lambda out, a, b: (1.0, 0.0), public=True,
-               replay=Replay("{a}", ("1.0", "0.0")),
+               replay=Replay("{a}", ("1.0", "0.0"), keeps_nan=False),  # b is not looked at
                sympy=lambda sp, a, b: a)
 # fmt: on
 

@@ -9,12 +9,18 @@ touches `backward()` or this class.
 
 from __future__ import annotations
 
+import copy
+import copyreg
+import importlib
 import numbers
 import operator
+import pickle
+import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 
-from autograd_scalar.core import backprop, ops
+from autograd_scalar.core import backprop, operators, ops
 from autograd_scalar.core.mode import mode
 from autograd_scalar.core.op import Number, Op, Operand
 
@@ -209,6 +215,79 @@ class Value:
     def __ge__(self, other: Operand) -> bool:
         return _compare(self, other, ">=")
 
+    # -- the number in ordinary Python: format, round, truth ----------------------------
+    # Each reads the number, so while `compile` traces, format and round raise TraceError
+    # (through `data`), and bool is a comparison, recorded as a guard like `x != 0`.
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats the number; an empty spec (``f"{v}"``) is ``str(v)``,
+        as Python's rule ``format(x, "") == str(x)`` asks."""
+        if not spec:
+            return str(self)
+        return format(self.data, spec)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        """``round(v, n)`` is ``round(v.data, n)``: a plain float (an int without `n`, as
+        for floats). Not differentiable: the result is a number, outside the graph."""
+        return round(self.data, ndigits)  # type: ignore[return-value]
+
+    def __bool__(self) -> bool:
+        """``bool(v)`` is ``v != 0``, as for the float it holds (``if v:`` works). It is a
+        comparison, so `compile` records it as a guard."""
+        return not _compare(self, 0.0, "==")
+
+    # -- copies: pickle and deepcopy keep the whole graph ---------------------------------
+    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
+        # A leaf, or a node whose operands are being saved just before it (see _GraphSaver),
+        # pickles as its own fields; any other node pickles its whole graph in topological
+        # order first, so pickle never recurses along a chain (which would hit the recursion
+        # limit at a few hundred nodes deep) and shared nodes stay shared.
+        op = self._op
+        if op is not None:
+            saving = _saving.stack
+            if not saving or id(self) not in saving[-1][1]:
+                return (_last, (_GraphSaver(self),))
+            if saving[-1][0] == id(self):  # the root comes last: its graph is saved
+                saving.pop()
+            if type(op) not in copyreg.dispatch_table:
+                copyreg.pickle(type(op), _reduce_op)  # a user's subclass of Op
+        grad = self.grad
+        fields = (self._data, 0.0, self.label, op, self._first, self._second, self._stamp)
+        if type(grad) is float:
+            return (_rebuild, fields[:1] + (grad,) + fields[2:])
+        # A differentiable gradient (create_graph) refers back to this node: it is set as
+        # the state, which pickle saves after the node itself.
+        return (_rebuild, fields, grad)
+
+    def __setstate__(self, grad: Any) -> None:
+        self.grad = grad
+
+    def __copy__(self) -> Value:
+        """A new node with the same number, gradient, label, op and operands (shared)."""
+        return _rebuild(self._data, self.grad, self.label, self._op, self._first, self._second, self._stamp)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the whole graph, independent of the original; ops are shared (they are
+        immutable). Iterative, so any depth copies."""
+        with_value_grads = []
+        for node in backprop.topological_order(self):
+            if id(node) in memo:
+                continue
+            first, second = node._first, node._second
+            memo[id(node)] = new = _rebuild(
+                node._data,
+                node.grad,
+                node.label,
+                node._op,
+                None if first is None else memo[id(first)],
+                None if second is None else memo[id(second)],
+                node._stamp,
+            )
+            if type(node.grad) is not float:
+                with_value_grads.append((new, node.grad))
+        for new, grad in with_value_grads:  # after the nodes: such a gradient refers back to them
+            new.grad = copy.deepcopy(grad, memo)
+        return memo[id(self)]  # type: ignore[no-any-return]
+
     # -- gradients ----------------------------------------------------------------------
     def backward(self, create_graph: bool = False) -> None:
         """Compute ∂self/∂n for every node n this Value was computed from.
@@ -323,3 +402,125 @@ def _compare(value: Value, other: object, symbol: str) -> bool:
     if mode.tracer is not None:
         mode.tracer.guard(value, symbol, other, result)  # type: ignore[attr-defined]
     return result
+
+
+# -- pickling -----------------------------------------------------------------------------
+class _Saving(threading.local):
+    stack: list[tuple[int, set[int]]]  # (id of a root, ids of its graph), being pickled
+
+    def __init__(self) -> None:
+        self.stack = []
+
+
+_saving = _Saving()
+
+
+class _GraphSaver:
+    """What a computed node pickles as: a list of the nodes of its graph, in topological order.
+
+    While the list is saved, its nodes are marked (on a per-thread stack) so that each one
+    pickles as its own fields, its operands already written and only referred to; the root
+    comes last and unmarks the graph. (If pickling fails half-way, the generator's closing
+    unmarks it; a mark left over could only make a later pickle recurse, never differ.)
+    """
+
+    __slots__ = ("root",)
+
+    def __init__(self, root: Value) -> None:
+        self.root = root
+
+    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
+        order = backprop.topological_order(self.root)
+        return (list, (), None, _items(order, (id(self.root), {id(node) for node in order})))
+
+
+def _items(order: list[Value], entry: tuple[int, set[int]]) -> Any:
+    _saving.stack.append(entry)  # before pickle saves the first node
+    try:
+        yield from order
+    except GeneratorExit:  # pickling stopped before the root was reached
+        stack = _saving.stack
+        if any(e is entry for e in stack):
+            stack[:] = [e for e in stack if e is not entry]
+        raise
+
+
+def _last(nodes: list[Value]) -> Value:
+    return nodes[-1]
+
+
+def _rebuild(
+    data: float, grad: Any, label: str, op: Op | None, first: Value | None, second: Value | None, stamp: int
+) -> Value:
+    node = Value._node(data, op, first, second)
+    node.grad = grad
+    node.label = label
+    node._stamp = stamp
+    global _clock
+    if stamp > _clock:  # from another process: later writes must still look newer
+        with _clock_lock:
+            _clock = max(_clock, stamp)
+    return node
+
+
+def _op_by_name(module: str, qualname: str) -> Op:
+    """The op a pickle refers to by where it is defined."""
+    found: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    if not isinstance(found, Op):
+        raise TypeError(f"{module}.{qualname} is not an Op, but a pickle stored an Op under that name")
+    return found
+
+
+def _op_with(kind: str, parameters: tuple[float, ...]) -> Op:
+    """An op the engine makes on the fly for a parameter (``x ** 2.5``, ``leaky_relu(x, 0.2)``,
+    ``clip(x, 0, 6)``), made again from its parameters."""
+    if kind == "power":
+        (c,) = parameters
+        return Op(f"**{ops._short(c)}", lambda v: operators.real_pow(v, c), lambda out, v: (ops._power_rule(v, c),))
+    if kind == "leaky_relu":
+        return ops._leaky_relu_with(*parameters)
+    if kind == "clip":
+        return ops._clip_with(*parameters)
+    return ops._where_false()
+
+
+# The functions that build ops on the fly, by the name of their forward's code, and the
+# parameters each closes over.
+_MADE_ON_THE_FLY = {
+    "power.<locals>.<lambda>": ("power", ("c",)),
+    "_op_with.<locals>.<lambda>": ("power", ("c",)),
+    "_leaky_relu_with.<locals>.<lambda>": ("leaky_relu", ("slope",)),
+    "_clip_with.<locals>.<lambda>": ("clip", ("low", "high")),
+    "_where_false.<locals>.<lambda>": ("where", ()),
+}
+
+
+def _reduce_op(op: Op) -> tuple[Any, ...]:
+    """How an op pickles: by reference to the module-level name it is defined under (the
+    op table's rows, or a user's own op at module level), or, for an op the engine made on
+    the fly, by what it was made from. Any other op is refused, by name."""
+    forward = op.forward
+    candidates = ["autograd_scalar.core.ops", getattr(forward, "__module__", None)]
+    candidates.append(getattr(op.local_grad, "__module__", None))
+    for module_name in candidates:
+        module = sys.modules.get(module_name) if module_name else None
+        for name, member in list(vars(module).items()) if module is not None else ():
+            if member is op:
+                return (_op_by_name, (module_name, name))
+    made = _MADE_ON_THE_FLY.get(getattr(forward, "__qualname__", ""))
+    if made is not None and getattr(forward, "__module__", None) in ("autograd_scalar.core.ops", __name__):
+        kind, names = made
+        cells = dict(zip(forward.__code__.co_freevars, forward.__closure__ or (), strict=True))  # type: ignore[attr-defined]
+        return (_op_with, (kind, tuple(cells[n].cell_contents for n in names)))
+    raise pickle.PicklingError(
+        f"cannot pickle {op!r}: pickle stores an op by the name it is defined under, and this one is "
+        "not a module-level name (it was made inside a function, or by custom_gradient). Define it at "
+        "module level (my_op = Op(...) in an importable module) to pickle Values computed with it"
+    )
+
+
+copyreg.pickle(Op, _reduce_op)
+for _kind in {type(row) for row in ops.TABLE}:
+    copyreg.pickle(_kind, _reduce_op)

@@ -10,8 +10,11 @@ from autograd_scalar.nn.losses import (
     softmax_cross_entropy,
     squared_error,
 )
-from autograd_scalar.nn.module import MLP, Layer, Module, Neuron, functional_call
-from autograd_scalar.nn.optim import SGD, Adam, Optimizer
+from autograd_scalar.nn.module import MLP, Layer, Module, Neuron, functional_call, parameter_label
+from autograd_scalar.nn.optim import SGD, Adam, Optimizer, clip_grad_norm
+from autograd_scalar.nn.plots import plot_decision_regions, plot_history, plot_regression
+from autograd_scalar.nn.serialization import ModelFileError, load, save
+from autograd_scalar.nn.train import History, fit
 
 __all__ = [
     "MLP",
@@ -30,4 +33,14 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "squared_error",
+    "History",
+    "clip_grad_norm",
+    "fit",
+    "plot_decision_regions",
+    "plot_history",
+    "plot_regression",
+    "ModelFileError",
+    "load",
+    "parameter_label",
+    "save",
 ]

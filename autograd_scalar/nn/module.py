@@ -2,14 +2,18 @@
 
 Every module owns Values as parameters and exposes them in a fixed order with stable
 names (``layers.0.neurons.1.w.0``), so weights can be set from a list to reproduce a
-worked example, filtered by name, or drawn with their names in a graph picture.
+worked example, filtered by name, saved and loaded (``state_dict``), or drawn in a graph
+picture. Each parameter's ``label`` is the short form of its name (``L0.N1.w0``: layer 0,
+neuron 1, weight 0; ``b`` the bias), which pictures, text trees and error messages show.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import random
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from typing import Union
 
 from autograd_scalar.core import ops
@@ -19,11 +23,18 @@ Input = Union[Value, float, int]
 Activation = Union[str, Callable[[Value], Value]]
 Rng = Union[random.Random, int, None]
 
+
+def linear(x: Value) -> Value:
+    """The identity: the activation of a linear layer (a function, not a lambda, so that
+    modules pickle)."""
+    return x
+
+
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "relu": ops.relu,
     "tanh": ops.tanh,
     "sigmoid": ops.sigmoid,
-    "linear": lambda x: x,
+    "linear": linear,
 }
 
 
@@ -56,9 +67,45 @@ class Module:
         for p, v in zip(params, values, strict=True):
             p.data = Value(v).data
 
+    def state_dict(self) -> OrderedDict[str, float]:
+        """The parameters' numbers by name, in `named_parameters()` order."""
+        return OrderedDict((name, p.data) for name, p in self.named_parameters())
+
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
+        """Set every parameter from `state` (as `state_dict()` returns it).
+
+        The names must be exactly this module's: a missing or an unexpected name is a
+        `ValueError` naming them, a value that is not a real number a `TypeError`, NaN a
+        `ValueError`. Nothing is changed unless every check passes.
+        """
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{where}: expected a mapping from parameter names to numbers, got {type(state).__name__}")
+        params = self.named_parameters()
+        names = {name for name, _ in params}
+        missing = [name for name, _ in params if name not in state]
+        unexpected = [key for key in state if key not in names]
+        if missing or unexpected:
+            problems = [f"missing {_names(missing)}"] if missing else []
+            problems += [f"unexpected {_names(unexpected)}"] if unexpected else []
+            raise ValueError(f"{where}: {'; '.join(problems)} (this module: {self!r})")
+        for name, _ in params:
+            value = state[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__} {value!r}")
+            if value != value:
+                raise ValueError(f"{where}: {name} is nan")
+        for name, p in params:
+            p.data = state[name]
+
     def __repr__(self) -> str:
         shape = self._describe()
         return f"{type(self).__name__}({shape + ', ' if shape else ''}parameters={len(self.parameters())})"
+
+    def _label_parameters(self) -> None:
+        """Label each parameter with the short form of its name (`parameter_label`)."""
+        for name, p in self.named_parameters():
+            p.label = parameter_label(name)
 
     def _replace_parameters(self, values: Sequence[Value]) -> list[Value]:
         """Put `values` where the parameters are, in `parameters()` order; return the old ones.
@@ -102,13 +149,24 @@ class Neuron(Module):
             raise ValueError(f"Neuron({nin}): got {len(weights)} weights")
         self.w = [Value(v) for v in weights]
         self.b = Value(bias)
+        self._label_parameters()
 
     def __call__(self, x: Sequence[Input]) -> Value:
-        if len(x) != len(self.w):
+        try:
+            size = len(x)
+        except TypeError:
+            _sample(self, x, len(self.w))
+            raise
+        if size != len(self.w):
+            _sample(self, x, len(self.w))
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
         act = self.b
-        for wi, xi in zip(self.w, x, strict=True):
-            act = act + wi * xi
+        try:
+            for wi, xi in zip(self.w, x, strict=True):
+                act = act + wi * xi
+        except TypeError:
+            _check_elements(self, x)
+            raise
         return self.activation(act)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -150,8 +208,10 @@ class Layer(Module):
             )
             for i in range(nout)
         ]
+        self._label_parameters()
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
+        _sample(self, x, len(self.neurons[0].w))
         return [n(x) for n in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -182,16 +242,28 @@ class MLP(Module):
         rng: Rng = None,
     ) -> None:
         _check_count("nin", nin)
+        if isinstance(nouts, int) and not isinstance(nouts, bool):
+            raise TypeError(
+                f"MLP({nin}, {nouts}): nouts is a list of layer sizes, one per layer, the last being the "
+                f"number of outputs: write MLP({nin}, [{nouts}]) for a single layer of {nouts}, or "
+                f"MLP({nin}, [16, 16, {nouts}]) for two hidden layers of 16 before it"
+            )
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(f"MLP: nouts must be a list of layer sizes such as [16, 16, 1], got {nouts!r}")
         if not nouts:
             raise ValueError("MLP needs at least one layer size in nouts")
+        for i, size in enumerate(nouts):
+            _check_count(f"MLP: nouts[{i}] (a layer size)", size)
         draw = _rng(rng)
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else output_activation, rng=draw)
             for i in range(len(nouts))
         ]
+        self._label_parameters()
 
     def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
+        _sample(self, x, len(self.layers[0].neurons[0].w))
         out: Sequence[Input] = x
         for layer in self.layers:
             out = layer(out)
@@ -207,7 +279,14 @@ class MLP(Module):
 
     def _describe(self) -> str:
         sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
-        return "-".join(str(s) for s in sizes)
+        shape = "-".join(str(s) for s in sizes)
+        hidden = {n.activation_name for layer in self.layers[:-1] for n in layer.neurons}
+        output = {n.activation_name for n in self.layers[-1].neurons}
+        if hidden not in (set(), {"relu"}):
+            shape += f", activation={'/'.join(sorted(hidden))}"
+        if output != {"linear"}:
+            shape += f", output_activation={'/'.join(sorted(output))}"
+        return shape
 
 
 def functional_call(module: Module, parameters: Sequence[Value], x: Sequence[Input]) -> Value | list[Value]:
@@ -236,8 +315,69 @@ def _replace_in_parts(parts: Sequence[Module], values: Sequence[Value]) -> list[
     return old
 
 
+def parameter_label(name: str) -> str:
+    """The short label of the parameter named `name`: ``layers.0.neurons.1.w.0`` is
+    ``L0.N1.w0`` (layer 0, neuron 1, weight 0), ``neurons.2.b`` is ``N2.b``."""
+    parts = name.split(".")
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        short = _SHORT.get(parts[i])
+        if short is not None and i + 1 < len(parts) and parts[i + 1].isdigit():
+            out.append(short + parts[i + 1])
+            i += 2
+        else:
+            out.append(parts[i])
+            i += 1
+    return ".".join(out)
+
+
+_SHORT = {"layers": "L", "neurons": "N", "w": "w"}
+
+
+def _names(names: list[str], shown: int = 6) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _sample(module: Module, x: Sequence[Input], n: int) -> Sequence[Input]:
+    """`x` if it is one sample (a sequence); a clear error for a batch or a lone number."""
+    name = type(module).__name__
+    if not hasattr(x, "__len__") or isinstance(x, (str, bytes)):
+        raise TypeError(
+            f"{name} takes one sample, a list of {n} numbers or Values, got {type(x).__name__} {x!r}"
+            + (f": write model([{x!r}])" if n == 1 and isinstance(x, (int, float, Value)) else "")
+        )
+    if len(x) and _is_list(x[0]):
+        raise TypeError(
+            f"{name} takes one sample, a list of {n} numbers or Values, but got a batch (a list of "
+            f"{len(x)} lists); call it once per sample: [model(x) for x in batch]"
+        )
+    return x
+
+
+def _is_list(x: object) -> bool:
+    return hasattr(type(x), "__len__") and not isinstance(x, (str, bytes))
+
+
+def _check_elements(module: Module, x: Sequence[Input]) -> None:
+    """Raise a clear error for the first input that is neither a number nor a Value."""
+    name = type(module).__name__
+    for i, xi in enumerate(x):
+        if _is_list(xi):
+            raise TypeError(
+                f"{name} takes one sample, a list of numbers or Values, but input {i} is a "
+                f"{type(xi).__name__}: for a batch, call it once per sample: [model(x) for x in batch]"
+            )
+        if isinstance(xi, bool) or not isinstance(xi, (numbers.Real, Value)):
+            raise TypeError(f"{name}: input {i} must be a number or a Value, got {type(xi).__name__} {xi!r}")
+
+
 def _activation(activation: Activation) -> tuple[str, Callable[[Value], Value]]:
     if callable(activation):
+        for name, known in ACTIVATIONS.items():
+            if activation is known:
+                return name, activation
         return getattr(activation, "__name__", "custom"), activation
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)} or pass a function")
