@@ -167,7 +167,7 @@ def train_test_split(
             f"train_test_split: cannot put {count} of {n} samples in the test set and keep both parts non-empty"
         )
     order = list(range(n))
-    _random(rng, "train_test_split").shuffle(order)
+    as_random(rng, "train_test_split").shuffle(order)
     test, train = order[:count], order[count:]
     return (
         [inputs[i] for i in train],
@@ -241,10 +241,12 @@ def _start(name: str, n: int, noise: float, rng: Rng, classes: int) -> tuple[ran
         raise ValueError(f"{name}: noise must be a number >= 0, got {noise!r}")
     if n < classes:
         raise ValueError(f"{name}: n = {n} is fewer than the {classes} classes")
-    return _random(rng, name), [n // classes + (j < n % classes) for j in range(classes)]
+    return as_random(rng, name), [n // classes + (j < n % classes) for j in range(classes)]
 
 
-def _random(rng: Rng, name: str) -> random.Random:
+def as_random(rng: Rng, name: str) -> random.Random:
+    """The generator `rng` stands for: itself, or one seeded with it (None: unseeded).
+    Never the global `random` state, so a seed always gives the same numbers."""
     if isinstance(rng, random.Random):
         return rng
     if rng is None or (isinstance(rng, int) and not isinstance(rng, bool)):

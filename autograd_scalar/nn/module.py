@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import math
 import numbers
-import random
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Union
 
 from autograd_scalar.core import ops
 from autograd_scalar.core.value import Value
+from autograd_scalar.datasets import Rng, as_random
 
 Input = Union[Value, float, int]
 Activation = Union[str, Callable[[Value], Value]]
-Rng = Union[random.Random, int, None]
 
 
 def linear(x: Value) -> Value:
@@ -142,7 +141,7 @@ class Neuron(Module):
         _check_count("nin", nin)
         self.activation_name, self.activation = _activation(activation)
         if weights is None:
-            draw = _rng(rng)
+            draw = as_random(rng, type(self).__name__)
             scale = 1.0 / math.sqrt(nin)
             weights = [draw.uniform(-scale, scale) for _ in range(nin)]
         elif len(weights) != nin:
@@ -197,7 +196,7 @@ class Layer(Module):
         for name, given in (("weights", weights), ("biases", biases)):
             if given is not None and len(given) != nout:
                 raise ValueError(f"Layer({nin}, {nout}): got {len(given)} rows of {name}")
-        draw = _rng(rng)
+        draw = as_random(rng, type(self).__name__)
         self.neurons = [
             Neuron(
                 nin,
@@ -254,7 +253,7 @@ class MLP(Module):
             raise ValueError("MLP needs at least one layer size in nouts")
         for i, size in enumerate(nouts):
             _check_count(f"MLP: nouts[{i}] (a layer size)", size)
-        draw = _rng(rng)
+        draw = as_random(rng, type(self).__name__)
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else output_activation, rng=draw)
@@ -382,14 +381,6 @@ def _activation(activation: Activation) -> tuple[str, Callable[[Value], Value]]:
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)} or pass a function")
     return activation, ACTIVATIONS[activation]
-
-
-def _rng(rng: Rng) -> random.Random:
-    if isinstance(rng, random.Random):
-        return rng
-    if rng is None or (isinstance(rng, int) and not isinstance(rng, bool)):
-        return random.Random(rng)
-    raise TypeError(f"rng must be a random.Random, an int seed or None, got {type(rng).__name__}")
 
 
 def _check_count(name: str, n: object) -> None:
