@@ -300,3 +300,22 @@ def test_plots_without_matplotlib_say_how_to_get_it(monkeypatch):
     history = nn.History(loss=[1.0])
     with pytest.raises(ImportError, match=r"pip install 'autograd-scalar\[plot\]'"):
         nn.plot_history(history)
+
+
+@pytest.mark.parametrize(
+    ("make", "targets"),
+    [
+        (lambda: nn.MLP(2, [3, 1], rng=0), [[0.5], [-0.2], [0.1]]),  # one-wide output, targets in lists
+        (lambda: nn.Layer(2, 1, rng=0), [0.5, -0.2, 0.1]),  # a list of one output, lone targets
+    ],
+    ids=["listed_targets", "listed_outputs"],
+)
+def test_compiled_fit_takes_the_target_shapes_eager_takes(make, targets):
+    # Found in review: compiled mse failed on these shapes with a TypeError from inside.
+    inputs = [[0.1, 0.2], [0.3, -0.1], [-0.5, 0.4]]
+    runs = []
+    for compiled in (False, True):
+        model = make()
+        nn.fit(model, inputs, targets, nn.mse, nn.SGD(model.parameters(), lr=0.1), 3, compiled=compiled, progress=False)
+        runs.append([p.data for p in model.parameters()])
+    assert max(abs(a - b) for a, b in zip(*runs, strict=True)) < 1e-9

@@ -166,3 +166,52 @@ class TestBackwardPassErrors:
     def test_functional_pass_skips_rules_of_nodes_that_do_not_depend_on_the_input(self):
         p = Value(5e-324)
         assert value_and_grad(lambda x: p**p)(1.0) == (1.0, 0.0)  # its rule would overflow
+
+
+class TestHigherDerivativesAtDomainEdges:
+    """Found in review: at a domain edge a rule's slope is ±inf, and a constant ±inf used to
+    differentiate to 0, so grad(grad(sqrt))(0) said 0 where the truth is -1/(4·0^1.5) = -inf."""
+
+    @pytest.mark.parametrize(
+        ("f", "x"),
+        [(ag.sqrt, 0.0), (lambda t: t**0.5, 0.0), (ag.asin, 1.0), (ag.acos, 1.0), (ag.acosh, 1.0)],
+        ids=["sqrt", "pow_half", "asin", "acos", "acosh"],
+    )
+    def test_second_derivative_at_the_edge_is_refused_not_zero(self, f, x):
+        assert abs(grad(f)(x)) == math.inf  # the first derivative stays ±inf
+        with pytest.raises(ValueError, match="its own derivative .* is infinite or undefined"):
+            grad(grad(f))(x)
+        with pytest.raises(ValueError, match="infinite or undefined"):
+            ag.compile(grad(f))(x)
+
+    def test_an_infinite_slope_that_is_not_differentiated_again_is_fine(self):
+        # d/dy [sqrt'(0) · y] = sqrt'(0) = +inf: a first derivative, computed inside a grad.
+        assert grad(lambda y: grad(lambda t: ag.sqrt(t) * y)(0.0))(1.0) == math.inf
+
+
+class TestCustomRulesMustReturnGradients:
+    """Found in review: a custom rule's results were passed on unchecked, so grad at floats
+    could return a Value (from a Value the rule closed over), None or a string."""
+
+    def test_a_value_where_a_number_is_needed_is_refused_by_name(self):
+        scale = Value(10.0)
+        scaled = ag.custom_gradient(lambda x: (x, lambda g: g * scale))
+        with pytest.raises(TypeError, match=r"returned Value .* must return a number .* \.data"):
+            grad(lambda x: scaled(x) * 2.0)(1.0)
+
+    @pytest.mark.parametrize("bad", [None, "oops"])
+    def test_no_gradient_is_refused(self, bad):
+        rule = ag.custom_gradient(lambda x, y: (x * y, lambda g: (g * y, bad)))
+        with pytest.raises(TypeError, match="for operand 2"):
+            grad(rule, (0, 1))(2.0, 5.0)
+
+
+def test_compile_where_raises_as_eager_when_the_unchosen_operand_is_nan():
+    # Found in review: where(False, x - x, y) at x = inf: eager refuses inf - inf.
+    f = lambda x, y: ag.where(y > 0, x - x, y)  # noqa: E731
+    step = ag.compile(f)
+    step(1.0, -1.0)
+    with pytest.raises(ValueError, match="the result is nan"):
+        value_and_grad(f, (0, 1))(math.inf, -1.0)
+    with pytest.raises(ValueError, match="the result is nan"):
+        step(math.inf, -1.0)

@@ -16,6 +16,7 @@ falls back to the eager engine; `local_grads()`) stop with a message instead of 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -254,7 +255,19 @@ def _custom_contributions(node: Value, rule: NeedsUpstreamGradient, g: Any) -> t
             f"backward: the backward rule of {node.describe()} returned {len(contributions)} "
             f"gradient(s) for {len(node.parents)} operand(s)"
         )
-    return contributions
+    # Given a float, a rule must give numbers: a Value (say one it closes over) would turn
+    # a float gradient into a graph, and None or a string is no gradient at all.
+    differentiable = hasattr(g, "_node")
+    for index, c in enumerate(contributions):
+        number = isinstance(c, numbers.Real) and not isinstance(c, bool)
+        if not (number or (differentiable and hasattr(c, "_node"))):
+            wanted = "a number or a Value" if differentiable else "a number (it was given a float)"
+            raise TypeError(
+                f"backward: the backward rule of {node.describe()} returned {type(c).__name__} {c!r} "
+                f"for operand {index + 1}, where it must return {wanted}; read a Value it closes "
+                "over with .data"
+            )
+    return tuple(float(c) if not differentiable and not isinstance(c, float) else c for c in contributions)
 
 
 def _non_finite_error(

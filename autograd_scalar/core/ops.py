@@ -47,8 +47,31 @@ if TYPE_CHECKING:
 
 
 def _is_zero(x: Any) -> bool:
-    # Two orderings, not ==, which compares Values by identity.
+    # Two orderings rather than ==, so the rules read the same for floats and Values.
     return x <= 0.0 and x >= 0.0  # type: ignore[operator]
+
+
+def _infinite_slope(x: Any, sign: float, where: str) -> Any:
+    """The slope at a domain edge, where it is infinite (sqrt at 0, asin at ±1, ...).
+
+    A first-order backward pass (floats) gets ±inf. A differentiable pass (Values) gets a
+    node holding ±inf whose own derivative, a higher derivative at the edge, is refused
+    if a backward pass needs it: a constant ±inf would differentiate to 0, a silently
+    wrong number (the second derivative of sqrt at 0 is -inf, not 0)."""
+    if isinstance(x, (int, float)):
+        return sign * math.inf
+    return _edge_slope(sign, where)(x)
+
+
+@functools.cache
+def _edge_slope(sign: float, where: str) -> Op:
+    def refuse(out: Any, x: Any) -> tuple:
+        raise ValueError(
+            f"the slope of {where} is infinite, and its own derivative (a higher derivative at "
+            "that domain edge) is infinite or undefined: the engine does not represent it"
+        )
+
+    return Op(f"slope of {where}", lambda x: sign * math.inf, refuse)
 
 
 def _power_rule(x: Any, c: float) -> Any:
@@ -57,14 +80,14 @@ def _power_rule(x: Any, c: float) -> Any:
     if c == 0.0:
         return 0.0
     if c < 1.0 and _is_zero(x):
-        return math.inf
+        return _infinite_slope(x, 1.0, f"x**{_short(c)} at 0")
     return c * x ** (c - 1.0)
 
 
 def _pow_grad(out: Any, base: Any, exponent: Any) -> tuple:
     base_is_zero = _is_zero(base)
     if base_is_zero and exponent < 1.0:  # type: ignore[operator]
-        d_base: Any = 0.0 if _is_zero(exponent) else math.inf
+        d_base: Any = 0.0 if _is_zero(exponent) else _infinite_slope(base, 1.0, "a**b at a = 0")
     else:
         d_base = exponent * base ** (exponent - 1.0)
     # ∂/∂exponent = out·log(base) exists only for base > 0; at base 0 the limit is 0, as in
@@ -80,7 +103,7 @@ def _pow_grad(out: Any, base: Any, exponent: Any) -> tuple:
 
 
 def _sqrt_grad(out: Any, x: Any) -> tuple:
-    return (math.inf if _is_zero(out) else 0.5 / out,)
+    return (_infinite_slope(x, 1.0, "sqrt at 0") if _is_zero(out) else 0.5 / out,)
 
 
 def _step(x: Any) -> float:
@@ -144,20 +167,20 @@ def _asin_grad(out: Any, x: Any) -> tuple:
     # 1/sqrt(1 - x²), with (1 - x)(1 + x) for the digits near ±1; +inf at ±1 (PyTorch too).
     if -1.0 < x < 1.0:  # type: ignore[operator]
         return (1.0 / sqrt((1.0 - x) * (1.0 + x)),)
-    return (math.inf,)
+    return (_infinite_slope(x, 1.0, "asin at ±1"),)
 
 
 def _acos_grad(out: Any, x: Any) -> tuple:
     if -1.0 < x < 1.0:  # type: ignore[operator]
         return (-1.0 / sqrt((1.0 - x) * (1.0 + x)),)
-    return (-math.inf,)
+    return (_infinite_slope(x, -1.0, "acos at ±1"),)
 
 
 def _acosh_grad(out: Any, x: Any) -> tuple:
     # 1/sqrt(x² - 1) as two square roots, which do not overflow for large x; +inf at 1.
     if x > 1.0:  # type: ignore[operator]
         return (1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)),)
-    return (math.inf,)
+    return (_infinite_slope(x, 1.0, "acosh at 1"),)
 
 
 def _atan2_grad(out: Any, y: Any, x: Any) -> tuple:
@@ -357,7 +380,9 @@ class _Where(Op):
 @functools.cache
 def _where_false() -> Op:
     """where's other choice: an op of its own, but not a row (the row stands for both)."""
-    return Op("where", lambda a, b: b, lambda out, a, b: (0.0, 1.0), replay=Replay("{b}", ("0.0", "1.0")))
+    return Op(
+        "where", lambda a, b: b, lambda out, a, b: (0.0, 1.0), replay=Replay("{b}", ("0.0", "1.0"), keeps_nan=False)
+    )
 
 
 # fmt: off

@@ -17,7 +17,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union, cast
+from typing import Any, Union
 
 from autograd_scalar import compiler
 from autograd_scalar.core.mode import no_grad
@@ -196,13 +196,23 @@ def _compiled_gradients(model: Module, loss: Loss) -> Callable[[Batch], None]:
 
 
 def _traceable_mse(out: Output, t: Value | list[Value]) -> Value:
-    ys, ts = (out, t) if isinstance(out, list) else ([out], [t])
-    return _sum([(ti - y) ** 2 for y, ti in zip(ys, cast(list, ts), strict=True)]) / len(ys)
+    ys, ts = _paired(out, t, "mse")
+    return _sum([(ti - y) ** 2 for y, ti in zip(ys, ts, strict=True)]) / len(ys)
 
 
 def _traceable_squared_error(out: Output, t: Value | list[Value]) -> Value:
-    ys, ts = (out, t) if isinstance(out, list) else ([out], [t])
-    return _sum([0.5 * (ti - y) ** 2 for y, ti in zip(ys, cast(list, ts), strict=True)])
+    ys, ts = _paired(out, t, "squared_error")
+    return _sum([0.5 * (ti - y) ** 2 for y, ti in zip(ys, ts, strict=True)])
+
+
+def _paired(out: Output, t: Any, name: str) -> tuple[list[Value], list[Any]]:
+    """Outputs and targets as lists of one length, either given alone or as a list (a
+    one-wide model's output with ``[0.5]`` as its target, say), as the eager losses take them."""
+    ys = list(out) if isinstance(out, (list, tuple)) else [out]
+    ts = list(t) if isinstance(t, (list, tuple)) else [t]
+    if len(ys) != len(ts):
+        raise ValueError(f"{name}: {len(ys)} outputs but {len(ts)} targets")
+    return ys, ts
 
 
 # The same arithmetic as `mse` and `squared_error`, with the target a Value (an argument).
