@@ -11,6 +11,7 @@ from autograd_scalar.core.ops import *  # noqa: F403 - every public op of the ta
 from autograd_scalar.core.ops import __all__ as _ops
 from autograd_scalar.core.value import Value
 from autograd_scalar.custom import custom_gradient
+from autograd_scalar.explain import explain
 from autograd_scalar.functional import grad, value_and_grad
 from autograd_scalar.transforms import hessian, hvp, jacobian, jvp
 
@@ -27,6 +28,7 @@ __all__ = [  # noqa: PLE0604
     "numerical_grad",
     "value_and_grad",
     "custom_gradient",
+    "explain",
     "hessian",
     "hvp",
     "jacobian",

@@ -37,6 +37,7 @@ EXAMPLES = f"""examples:
   {PROG} grad "tanh(w*x + b)" w=0.5 x=-1.5 b=0.25
   {PROG} graph "(a*n)*t" a=100 n=2 t=1.1 --local-grads -o receipt.svg
   {PROG} graph "x*x + 1" x=3 -o -            # DOT text on stdout
+  {PROG} explain "tanh(w*x + b)" w=0.5 x=-1.5 b=0.25 --wrt w
   {PROG} demo --out out
 
 expressions: numbers, variables, the constants {" and ".join(CONSTANTS)}, + - * / **,
@@ -118,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--color", action="store_true", help="colour values by the sign and size of their gradient")
     graph.add_argument("--renderer", choices=["dot", "graphviz-pure"], help="force a renderer")
 
+    explain = _expression_command(
+        commands, "explain", "the derivative as a sum over paths of products of local derivatives"
+    )
+    explain.add_argument(
+        "--wrt",
+        action="append",
+        metavar="NAME",
+        help="a variable to differentiate with respect to; repeat for more (default: every variable)",
+    )
+    explain.add_argument(
+        "--precision", type=_significant_digits, default=6, help="significant digits, 1-17 (default 6)"
+    )
+
     demo = commands.add_parser("demo", help="the shop receipt (numbers, pictures, animation), then two moons")
     demo.add_argument("--out", type=Path, default=Path("out"), help="folder for the files (default: out/)")
     demo.add_argument("--steps", type=_steps, default=100, help="moons training steps, at least 1 (default 100)")
@@ -153,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             expression, point = _read(args.expression, args.values)
             if args.command == "grad":
                 _write(_gradients(expression, point, args.precision))
+            elif args.command == "explain":
+                _write(_explanation(expression, point, args.wrt, args.precision))
             else:
                 _write(_draw(expression, point, args))
         return 0
@@ -301,6 +317,27 @@ def _gradients(expression: Expression, point: dict[str, float], precision: int) 
         rows = [(n, f(point[n]), f(leaves[n].grad), _check_column(expression, point, n, f)) for n in names]
         lines.append(table(("variable", "value", "∂f/∂variable", "finite difference"), rows, rule=False))
     return "\n".join(lines) + "\n"
+
+
+def _explanation(expression: Expression, point: dict[str, float], wrt: list[str] | None, precision: int) -> str:
+    """`explain` of the expression (labelled f) with respect to the --wrt variables, as text."""
+    from autograd_scalar.explain import explain
+
+    names = list(expression.variables)
+    chosen = wrt if wrt else names
+    if not chosen:
+        raise UsageError("the expression has no variables: there is nothing to differentiate with respect to")
+    for i, name in enumerate(chosen):
+        if name not in expression.variables:
+            raise UsageError(f"--wrt {name}: {name!r} is not a variable of the expression")
+        if name in chosen[:i]:
+            raise UsageError(f"--wrt {name} is given twice")
+    out, leaves = _evaluate(expression, point)
+    out.label = out.label or "f"
+    signature = f"f({', '.join(names)})" if names else "f"
+    at = ", ".join(f"{n} = {format_number(point[n], precision)}" for n in names)
+    text = str(explain(out, [leaves[n] for n in chosen], precision=precision))
+    return f"{signature} = {expression.text.strip()}  at {at}\n{text}\n"
 
 
 def _check_column(expression: Expression, point: dict[str, float], name: str, fmt: Callable[[float], str]) -> str:
