@@ -132,18 +132,31 @@ def _central(
     """The central difference at the largest step on which f's slopes on the two sides of
     x agree (beyond rounding): at an ordinary point that is h itself, while close to a pole
     (log at 2e-6, with h = 1e-6) f curves on a smaller scale and the difference at h is
-    10% off. Where the slopes never agree, x is a kink: the difference at h, marked."""
+    10% off. The estimate must also hold at a quarter of the step: at a jump (sign at 0)
+    both slopes are the same huge (up - down) / 2h and grow as the step shrinks. Where f's
+    values keep a gap however small the step, x is a jump and there is no estimate; where
+    only the slopes never agree, x is a kink: the difference at h, marked."""
     step, near_up, near_down = h, up, down
     for _ in range(_STEPS):
         left, right = (centre - near_down) / step, (near_up - centre) / step
         rounding = 4.0 * sys.float_info.epsilon * max(abs(near_up), abs(near_down), abs(centre)) / step
+        next_up, next_down = inside(x + step / 4.0), inside(x - step / 4.0)
         if abs(right - left) <= _SETTLED * max(1.0, abs(left), abs(right)) + rounding:
-            return FiniteDifference((near_up - near_down) / (2.0 * step))
-        step /= 4.0
-        next_up, next_down = inside(x + step), inside(x - step)
+            estimate = (near_up - near_down) / (2.0 * step)
+            if next_up is None or next_down is None:
+                return FiniteDifference(estimate)
+            finer = (next_up - next_down) / (step / 2.0)
+            if abs(finer - estimate) <= _SETTLED * max(1.0, abs(estimate)) + 4.0 * rounding:
+                return FiniteDifference(estimate)
         if next_up is None or next_down is None:
             break
+        step /= 4.0
         near_up, near_down = next_up, next_down
+    gap, first_gap = max(abs(near_up - centre), abs(centre - near_down)), max(abs(up - centre), abs(centre - down))
+    if step < h and gap > 0.5 * first_gap > 0.0:  # f's values do not come together: a jump
+        raise NoFiniteDifference(
+            f"f jumps at this point: its values on the two sides stay {gap:.3g} apart at step {step:.2g}"
+        )
     return FiniteDifference((up - down) / (2.0 * h), kink=((centre - down) / h, (up - centre) / h))
 
 

@@ -165,3 +165,18 @@ def test_numerical_grad_at_a_pole_raises_f_own_error_instead_of_a_number():
     # 1/x is undefined at 0; a central difference across the pole would say 1/h² = 1e12.
     with pytest.raises(ZeroDivisionError, match="division by zero"):
         ag.numerical_grad(lambda x: 1 / x, 0.0)
+
+
+@pytest.mark.parametrize(("f", "x"), [(ag.sign, 0.0), (ag.floor, 2.0), (ag.ceil, -1.0)], ids=["sign", "floor", "ceil"])
+def test_a_jump_has_no_finite_difference_rather_than_a_huge_one(f, x):
+    # Found in review: at sign's jump both one-sided slopes are 1/h, so they "agreed" and the
+    # check reported 1e6 (and floor's jump was called a kink with slope 500000).
+    from autograd_scalar.check import NoFiniteDifference
+
+    with pytest.raises(NoFiniteDifference, match="f jumps at this point"):
+        ag.numerical_grad(f, x)
+
+
+def test_a_kink_is_still_a_kink_and_a_pole_still_settles():
+    assert ag.check.finite_difference(ag.relu, 0.0).kink == (0.0, 1.0)
+    assert ag.numerical_grad(ag.log, 2e-6)[0] == pytest.approx(5e5, rel=1e-6)
