@@ -126,15 +126,14 @@ class Op:
 
     def _apply_to_mixed(self, operands: tuple[Any, ...]) -> Any:
         """Plain numbers give a plain float; numbers beside a Value become constant leaves."""
-        values = [o for o in operands if not isinstance(o, numbers.Real) and hasattr(o, "_lift")]
         for i, o in enumerate(operands):
-            if not (isinstance(o, numbers.Real) and not isinstance(o, bool)) and not hasattr(o, "_lift"):
+            if not hasattr(o, "_lift") and (isinstance(o, bool) or not isinstance(o, numbers.Real)):
                 raise TypeError(
                     f"{self.name}: operand {i + 1} must be a Value or a number, got {type(o).__name__} {o!r}"
                 )
-        if values:
-            lift = values[0]._lift
-            return self(*[o if hasattr(o, "_lift") else lift(o) for o in operands])
+        value = next((o for o in operands if hasattr(o, "_lift")), None)
+        if value is not None:
+            return self(*[o if hasattr(o, "_lift") else value._lift(o) for o in operands])
         try:
             result = self.forward(*[float(o) for o in operands])
         except (ArithmeticError, ValueError) as error:
