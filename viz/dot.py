@@ -16,6 +16,7 @@ import graphviz
 
 from autograd_scalar import Value, topological_order
 from autograd_scalar.core.text import format_number
+from viz import colors
 from viz.renderer import RendererError, dot_to_bytes
 
 DEFAULT_MAX_NODES = 400
@@ -204,13 +205,10 @@ def _edge_label(local: float, upstream: float, fmt: Callable[[float], str], know
 
 def _fill(node: Value, style: Style, highlighted: set[Value], known: bool, largest: float) -> str | None:
     if node in highlighted:
-        return "gold"
+        return colors.HIGHLIGHT
     if not (style.color_by_grad and known) or node.grad == 0.0:
         return None
-    strength = min(1.0, abs(node.grad) / largest)
-    base = (46, 160, 67) if node.grad > 0 else (214, 39, 40)
-    r, g, b = (round(255 - (255 - c) * (0.25 + 0.75 * strength)) for c in base)
-    return f"#{r:02x}{g:02x}{b:02x}"
+    return colors.gradient_fill(node.grad, largest)
 
 
 def _escape(text: str) -> str:

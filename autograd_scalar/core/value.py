@@ -155,6 +155,17 @@ class Value:
             return (self._first,)
         return (self._first, self._second)
 
+    @property
+    def is_constant(self) -> bool:
+        """Whether this is a number the program wrote beside a Value, lifted to a leaf.
+
+        The 2 of ``2 * x``, the 0 that ``sum()`` starts from: pictures draw such a leaf as
+        a plain number (and leave a 0 added to something out), since nobody asked for its
+        gradient. A leaf made with ``Value(...)`` is not one, nor a constant whose data was
+        later assigned.
+        """
+        return self._stamp == _CONSTANT
+
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂operand for each operand, at the current data; () for a leaf.
 
@@ -379,6 +390,12 @@ def as_float(x: object, where: str) -> float:
     return number
 
 
+_CONSTANT = -1
+"""The stamp of a lifted constant: older than every write, so the check for data assigned
+between forward and backward (which compares the newest leaf write with the oldest
+computed node) is unchanged, and a write to it stamps it like any leaf."""
+
+
 def _lift(x: object) -> Value | None:
     """`x` itself if it is a Value, a new constant leaf if it is a number, else None."""
     if isinstance(x, Value):
@@ -388,7 +405,9 @@ def _lift(x: object) -> Value | None:
         return None
     if number != number:
         raise ValueError("cannot combine a Value with nan")
-    return Value._node(number, None, None, None)
+    constant = Value._node(number, None, None, None)
+    constant._stamp = _CONSTANT
+    return constant
 
 
 _COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
