@@ -45,6 +45,10 @@ class Module:
     with no parameters everywhere: `parameters()` is empty and `functional_call` works.
     """
 
+    name = ""
+    """The short name of this module inside the outermost one (``L0.N1``); '' for that one.
+    A neuron labels the nodes it computes with it: ``L0.N1.z`` (w · x + b) and ``L0.N1.a``."""
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(name, parameter) pairs in a fixed order; this base class has no parameters."""
         return []
@@ -101,10 +105,25 @@ class Module:
         shape = self._describe()
         return f"{type(self).__name__}({shape + ', ' if shape else ''}parameters={len(self.parameters())})"
 
+    def named_modules(self) -> list[tuple[str, Module]]:
+        """(name, module) for this module ('') and every module inside it, outermost first:
+        ``layers.0``, ``layers.0.neurons.1``, …, the prefixes of `named_parameters`."""
+        found: list[tuple[str, Module]] = [("", self)]
+        for name, child in self._children():
+            found += [(f"{name}.{inner}" if inner else name, m) for inner, m in child.named_modules()]
+        return found
+
+    def _children(self) -> list[tuple[str, Module]]:
+        """The modules directly inside this one, by name; this base class has none."""
+        return []
+
     def _label_parameters(self) -> None:
-        """Label each parameter with the short form of its name (`parameter_label`)."""
+        """Label each parameter with the short form of its name (`parameter_label`), and give
+        each module inside its short name (``L0.N1``) to label the nodes it computes."""
         for name, p in self.named_parameters():
             p.label = parameter_label(name)
+        for name, module in self.named_modules():
+            module.name = parameter_label(name)
 
     def _replace_parameters(self, values: Sequence[Value]) -> list[Value]:
         """Put `values` where the parameters are, in `parameters()` order; return the old ones.
@@ -159,14 +178,15 @@ class Neuron(Module):
         if size != len(self.w):
             _sample(self, x, len(self.w))
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
-        act = self.b
-        try:
-            for wi, xi in zip(self.w, x, strict=True):
-                act = act + wi * xi
-        except TypeError:
-            _check_elements(self, x)
-            raise
-        return self.activation(act)
+        x = _inputs(self, x)
+        z = self.b
+        for wi, xi in zip(self.w, x, strict=True):
+            z = z + wi * xi
+        z.label = _join(self.name, "z")
+        out = self.activation(z)
+        if out is not z:
+            out.label = _join(self.name, "a")
+        return out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
@@ -211,6 +231,7 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
         _sample(self, x, len(self.neurons[0].w))
+        x = _inputs(self, x)
         return [n(x) for n in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -218,6 +239,9 @@ class Layer(Module):
 
     def _replace_parameters(self, values: Sequence[Value]) -> list[Value]:
         return _replace_in_parts(self.neurons, values)
+
+    def _children(self) -> list[tuple[str, Module]]:
+        return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
 
     def _describe(self) -> str:
         first = self.neurons[0]
@@ -263,7 +287,7 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
         _sample(self, x, len(self.layers[0].neurons[0].w))
-        out: Sequence[Input] = x
+        out: Sequence[Input] = _inputs(self, x)
         for layer in self.layers:
             out = layer(out)
         return out[0] if len(out) == 1 else list(out)  # type: ignore[return-value, arg-type]
@@ -275,6 +299,9 @@ class MLP(Module):
 
     def _replace_parameters(self, values: Sequence[Value]) -> list[Value]:
         return _replace_in_parts(self.layers, values)
+
+    def _children(self) -> list[tuple[str, Module]]:
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
 
     def _describe(self) -> str:
         sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
@@ -357,6 +384,25 @@ def _sample(module: Module, x: Sequence[Input], n: int) -> Sequence[Input]:
 
 def _is_list(x: object) -> bool:
     return hasattr(type(x), "__len__") and not isinstance(x, (str, bytes))
+
+
+def _inputs(module: Module, x: Sequence[Input]) -> list[Value]:
+    """The sample as Values: a number becomes a leaf labelled ``x0``, ``x1``, … (one leaf
+    each, however many neurons read it, so a picture shows each input once by name); a
+    Value is kept as it is."""
+    return [xi if type(xi) is Value else _input(module, x, i) for i, xi in enumerate(x)]
+
+
+def _input(module: Module, x: Sequence[Input], i: int) -> Value:
+    xi = x[i]
+    if isinstance(xi, Value):
+        return xi
+    _check_elements(module, x)
+    return Value(xi, f"x{i}")
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
 
 
 def _check_elements(module: Module, x: Sequence[Input]) -> None:
