@@ -11,7 +11,7 @@ import pytest
 from receipts import apples, apples_and_oranges, receipt
 
 import viz
-from autograd_scalar import Value
+from autograd_scalar import Value, topological_order
 from viz import renderer
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -32,6 +32,7 @@ class TestDrawDot:
     def test_output_is_deterministic_across_fresh_graphs(self):
         """Names follow the graph's shape, not object identities or the order of creation:
         y = a·b + a, built twice in different orders, is the same text, written by hand."""
+        step = 'color="#767676" fontsize=9 height=0.2 margin="0.06,0.02" shape=box style=rounded'
         expected = "\n".join(
             [
                 "digraph computation_graph {",
@@ -42,14 +43,22 @@ class TestDrawDot:
                 '\tv1 [label="{ b | data -3 | grad 2 }" shape=record]',  # ∂y/∂b = a
                 '\tv2 [label="{ ab | data -6 | grad 1 }" shape=record]',
                 '\tv2_op [label="×" shape=circle width=0.3]',
-                "\tv2_op -> v2",
-                '\tv0 -> v2_op [label="-3 × 1 = -3"]',
-                '\tv1 -> v2_op [label="2 × 1 = 2"]',
+                f'\tv2_op_in0 [label="-3 × 1 = -3" {step}]',
+                f'\tv2_op_in1 [label="2 × 1 = 2" {step}]',
                 '\tv3 [label="{ y | data -4 | grad 1 }" shape=record]',
                 '\tv3_op [label="+" shape=circle width=0.3]',
+                f'\tv3_op_in0 [label="1 × 1 = 1" {step}]',
+                f'\tv3_op_in1 [label="1 × 1 = 1" {step}]',
+                "\tv2_op -> v2",
+                "\tv0 -> v2_op_in0 [arrowhead=none]",
+                "\tv2_op_in0 -> v2_op",
+                "\tv1 -> v2_op_in1 [arrowhead=none]",
+                "\tv2_op_in1 -> v2_op",
                 "\tv3_op -> v3",
-                '\tv2 -> v3_op [label="1 × 1 = 1"]',
-                '\tv0 -> v3_op [label="1 × 1 = 1"]',
+                "\tv2 -> v3_op_in0 [arrowhead=none]",
+                "\tv3_op_in0 -> v3_op",
+                "\tv0 -> v3_op_in1 [arrowhead=none]",
+                "\tv3_op_in1 -> v3_op",
                 "}",
                 "",
             ]
@@ -106,7 +115,7 @@ class TestDrawDot:
         price, _ = apples()
         source = viz.draw_dot(price, local_grads=True).source
         # ∂(apple·count)/∂apple = count, ∂/∂count = apple; ∂(subtotal·tax)/∂subtotal = tax, ∂/∂tax = 200
-        assert re.findall(r'-> \w+ \[label="([^"]*)"\]', source) == ["local 2", "local 100", "local 1.1", "local 200"]
+        assert re.findall(r'_in\d \[label="([^"]*)"', source) == ["local 2", "local 100", "local 1.1", "local 200"]
 
     def test_highlight(self):
         price, inputs = receipt()
@@ -215,6 +224,195 @@ class TestRender:
         assert kind == "graphviz-pure" and Path(path).exists()
 
 
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+class TestGraphvizAsUsersUseIt:
+    """``draw_dot(root).render()`` and ``.pipe()``, the habit micrograd's notebook teaches,
+    work where no system `dot` is installed (they raised graphviz.ExecutableNotFound)."""
+
+    @pytest.fixture(autouse=True)
+    def no_system_dot(self, monkeypatch):
+        monkeypatch.setattr(renderer, "_which", lambda name: None if name == "dot" else _bundled())
+
+    def test_render_writes_the_source_and_an_svg_beside_it(self, tmp_path):
+        price, _ = receipt()
+        out = Path(viz.draw_dot(price).render(directory=tmp_path))
+        assert out == tmp_path / "computation_graph.gv.svg"
+        assert (tmp_path / "computation_graph.gv").read_text() == (GOLDEN / "receipt_apples.dot").read_text()
+        assert ET.parse(out).getroot().tag.endswith("svg") and "grad 2.2" in out.read_text()
+
+    def test_render_png_to_a_named_file_and_clean_up_the_source(self, tmp_path):
+        price, _ = receipt()
+        out = Path(viz.draw_dot(price).render(tmp_path / "receipt", format="png", cleanup=True))
+        assert out == tmp_path / "receipt.png" and not (tmp_path / "receipt").exists()
+        assert _png_size(out.read_bytes())[0] > 100
+        outfile = Path(viz.draw_dot(price).render(outfile=tmp_path / "sub" / "r.png"))
+        assert outfile == tmp_path / "sub" / "r.png" and _png_size(outfile.read_bytes())[0] > 100
+
+    def test_pipe_gives_svg_bytes_or_text(self):
+        price, _ = receipt()
+        picture = viz.draw_dot(price)
+        data = picture.pipe()
+        assert isinstance(data, bytes) and b"<svg" in data and b"grad 110" in data
+        assert picture.pipe(encoding="utf-8") == data.decode("utf-8")
+        assert _png_size(picture.pipe(format="png"))[1] > 50
+
+    def test_dpi_scales_a_png_for_print(self, tmp_path):
+        price, _ = receipt()
+        picture = viz.draw_dot(price)
+        w96, h96 = _png_size(picture.pipe(format="png"))
+        w300, h300 = _png_size(picture.pipe(format="png", dpi=300))
+        assert w300 == pytest.approx(w96 * 300 / 96, abs=3) and h300 == pytest.approx(h96 * 300 / 96, abs=3)
+        assert "dpi" not in picture.source  # the picture itself is left as it was
+        w, _ = _png_size(viz.render(price, tmp_path / "print.png", dpi=192).read_bytes())
+        assert w == pytest.approx(2 * w96, abs=3)
+        rendered = Path(picture.render(tmp_path / "p", format="png", dpi=144))
+        assert _png_size(rendered.read_bytes())[0] == pytest.approx(1.5 * w96, abs=3)
+
+    @pytest.mark.parametrize("bad", [0, -5, 5000, "300", True, float("nan")])
+    def test_bad_dpi_says_what_is_allowed(self, bad):
+        price, _ = receipt()
+        with pytest.raises(ValueError, match=r"dpi must be a number of dots per inch from 1 to 2400"):
+            viz.draw_dot(price).pipe(format="png", dpi=bad)
+
+    @pytest.mark.parametrize(
+        ("call", "needs"),
+        [
+            (lambda p: p.pipe(format="pdf"), "format 'pdf'"),
+            (lambda p: p.pipe(engine="neato"), "layout engine 'neato'"),
+            (lambda p: p.pipe(renderer="cairo"), "renderer, formatter"),
+        ],
+    )
+    def test_what_the_bundled_renderer_cannot_do_is_refused_by_name(self, call, needs):
+        with pytest.raises(viz.RendererError, match=needs + r".*system Graphviz \(apt install graphviz"):
+            call(viz.draw_dot(receipt()[0]))
+
+
+def _network(activation="tanh"):
+    """An nn.MLP 2-2-1 and its squared error on one sample, after backward."""
+    from autograd_scalar import nn
+
+    model = nn.MLP(2, [2, 1], activation=activation, rng=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    return loss
+
+
+def _clusters(source: str) -> dict[str, tuple[str | None, set[str]]]:
+    """cluster name -> (enclosing cluster or None, names of the nodes declared directly in it),
+    read from the DOT text's nesting."""
+    found: dict[str, tuple[str | None, set[str]]] = {}
+    stack: list[str] = []
+    for line in source.splitlines():
+        opened = re.match(r"\s*subgraph (cluster_\w+) \{", line)
+        if opened:
+            found[opened.group(1)] = (stack[-1] if stack else None, set())
+            stack.append(opened.group(1))
+        elif line.strip() == "}" and stack:
+            stack.pop()
+        elif stack and (declared := re.match(r"\s*(\w+) \[", line)):
+            found[stack[-1]][1].add(declared.group(1))
+    return found
+
+
+class TestNetworkPictures:
+    def test_layers_and_neurons_are_nested_clusters_named_like_the_parameters(self):
+        source = viz.draw_dot(_network()).source
+        clusters = _clusters(source)
+        assert {name: outer for name, (outer, _) in clusters.items()} == {
+            "cluster_L0": None,
+            "cluster_L0_N0": "cluster_L0",
+            "cluster_L0_N1": "cluster_L0",
+            "cluster_L1": None,
+            "cluster_L1_N0": "cluster_L1",
+        }
+        assert 'label="L0.N1"' in source and "label=L0 " in source
+
+    def test_each_neuron_holds_its_parameters_products_sums_and_activation(self):
+        source = viz.draw_dot(_network()).source
+        labels = {n: v.strip('"') for n, v in re.findall(r'\t*(\w+) \[label=("[^"]*"|[^ \]]+)', source)}
+        inside = _clusters(source)["cluster_L0_N1"][1]
+        records = sorted(labels[n] for n in inside if labels[n].startswith("{"))
+        # w0, w1, b; w0·x0 and w1·x1; b + w0·x0; z = that + w1·x1; a = tanh(z): 8 values
+        named = sorted(r.split(" | ")[0].strip("{ ") for r in records if not r.startswith("{ data"))
+        assert named == ["L0.N1.a", "L0.N1.b", "L0.N1.w0", "L0.N1.w1", "L0.N1.z"]
+        assert len(records) == 8
+        circles = sorted(labels[n] for n in inside if n.endswith("_op"))
+        assert circles == ["+", "+", "tanh", "×", "×"]
+        assert not any(labels[n].startswith("{ x") for c in _clusters(source).values() for n in c[1])
+
+    def test_inputs_are_named_and_drawn_once(self):
+        source = viz.draw_dot(_network()).source
+        assert source.count("{ x0 | data 0.5 |") == 1 and source.count("{ x1 | data -1 |") == 1
+
+    def test_clusters_enclose_their_nodes_in_the_drawing(self, tmp_path):
+        """What Graphviz actually drew: each neuron's nodes lie inside its cluster's box."""
+        svg = ET.parse(viz.render(_network(), tmp_path / "net.svg", renderer="graphviz-pure")).getroot()
+        ns = "{http://www.w3.org/2000/svg}"
+        boxes, centres = {}, {}
+        for group in svg.iter(ns + "g"):
+            title = group.find(ns + "title").text if group.find(ns + "title") is not None else None
+            if group.get("class") == "cluster":  # a rounded box: a path of x,y pairs
+                numbers = [float(n) for n in re.findall(r"-?[\d.]+", group.find(ns + "path").get("d"))]
+                xs, ys = numbers[0::2], numbers[1::2]
+                boxes[title] = (min(xs), max(xs), min(ys), max(ys))
+            if group.get("class") == "node":
+                texts = [t for t in group.iter(ns + "text")]
+                centres[title] = (float(texts[0].get("x")), float(texts[0].get("y")))
+        members = _clusters(viz.draw_dot(_network()).source)
+        assert set(boxes) == set(members)
+        for cluster, (_, nodes) in members.items():
+            x0, x1, y0, y1 = boxes[cluster]
+            for node in nodes:
+                x, y = centres[node]
+                assert x0 < x < x1 and y0 < y < y1, (cluster, node)
+
+    def test_text_tree_uses_the_same_names(self):
+        text = viz.text_tree(_network())
+        for name in ("L1.N0.z", "L0.N1.a", "L0.N1.z", "L0.N0.w1", "L0.N1.b", "x0 = 0.5", "x1 = -1"):
+            assert name in text
+
+    @pytest.mark.parametrize("label", ["price incl. tax", "3.5 kg", "v1.", ".hidden"])
+    def test_labels_that_are_not_dotted_names_make_no_cluster(self, label):
+        x = Value(2.0, label)
+        y = x * x
+        y.backward()
+        assert "subgraph" not in viz.draw_dot(y).source
+
+
+class TestConstantsAndSums:
+    def test_a_number_in_the_program_is_drawn_as_a_plain_number(self):
+        x = Value(3.0, "x")
+        y = 2 * x
+        y.backward()
+        source = viz.draw_dot(y).source
+        assert "[label=2 shape=plaintext]" in source and source.count("shape=record") == 2
+        assert "   ├─ 2 (constant)" not in viz.text_tree(y) and "├─ 2 (constant)" in viz.text_tree(y)
+
+    def test_the_start_value_of_sum_is_left_out(self):
+        a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "c")
+        total = sum([a, b, c])
+        total.backward()
+        assert total.data == 6 and a.grad == 1
+        source = viz.draw_dot(total).source
+        assert source.count("shape=record") == 6  # a, b, c and three sums (0 + a the first): no 0
+        assert "label=0 " not in source and "data 0 " not in source
+        assert "(constant)" not in viz.text_tree(total) and "leaf = 0" not in viz.text_tree(total)
+
+    def test_a_zero_that_is_a_value_or_that_multiplies_is_kept(self):
+        zero = Value(0.0, "zero")
+        x = Value(2.0, "x")
+        y = (zero + x) + 0 * x
+        y.backward()
+        source = viz.draw_dot(y).source
+        assert "{ zero | data 0 |" in source  # a leaf somebody made is never hidden
+        assert "[label=0 shape=plaintext]" in source  # the 0 of 0·x changes x's gradient
+        assert "0 (constant)" in viz.text_tree(y)
+
+
 class TestJupyter:
     def test_picture_renders_svg_for_jupyter_without_system_graphviz(self, monkeypatch):
         monkeypatch.setattr(renderer, "_which", lambda name: None if name == "dot" else _bundled())
@@ -300,8 +498,6 @@ def _sum_of(n):
 
 
 def _nodes(root):
-    from autograd_scalar import topological_order
-
     return len(topological_order(root))
 
 
@@ -359,7 +555,8 @@ class TestTextTreeSize:
         )
         everything = viz.text_tree(total, max_nodes=n)
         assert "stopped at" not in everything
-        assert sum(" = " in line and not line.startswith("[") for line in everything.splitlines()) == n
+        shown = sum(" = " in line and not line.startswith("[") for line in everything.splitlines())
+        assert shown == n - 1  # all but the 0 that sum() starts from
         assert "stopped at" not in viz.text_tree(total, max_depth=4)  # draw_dot's advice works
 
     @pytest.mark.parametrize("bad", [0, -1, 2.5, None, True])
@@ -425,7 +622,8 @@ class TestLayoutCost:
                 viz.render(dense, tmp_path / "dense.svg", renderer="graphviz-pure")
 
         for ordinary in (receipt(apples_and_oranges)[0], _mlp_loss([2, 4, 4, 1], 1), _mlp_loss([2, 6, 6, 1], 2)):
-            assert viz.draw_dot(ordinary, local_grads=True).source.count("shape=record") == _nodes(ordinary)
+            values = [node for node in topological_order(ordinary) if not node.is_constant]
+            assert viz.draw_dot(ordinary, local_grads=True).source.count("shape=record") == len(values)
         path = viz.render(_mlp_loss([2, 4, 4, 1], 1), tmp_path / "mlp.svg", renderer="graphviz-pure")
         assert ET.parse(path).getroot().tag.endswith("svg")
 

@@ -12,7 +12,7 @@ from typing import Any
 from autograd_scalar import Value
 from viz import renderer as renderer_module
 from viz.animate import animate_backward
-from viz.dot import GraphPicture, GraphTooLargeError, draw_dot
+from viz.dot import GraphPicture, GraphTooLargeError, at_resolution, draw_dot
 from viz.renderer import RendererError, find_renderer
 from viz.tree import text_tree
 
@@ -29,13 +29,17 @@ __all__ = [
 ]
 
 
-def render(root: Value, path: str | Path, renderer: str | None = None, **options: Any) -> Path:
+def render(
+    root: Value, path: str | Path, renderer: str | None = None, dpi: float | None = None, **options: Any
+) -> Path:
     """Draw `root`'s graph to `path`; the format comes from the suffix (.svg, .png, .pdf, .dot).
 
     Options are those of `draw_dot`. Uses the system `dot` when it is on PATH, else the
     bundled graphviz-pure (SVG and PNG); `renderer` ("dot" or "graphviz-pure") picks one.
+    `dpi` is the resolution of a PNG: 96 unless told, 300 for print.
     """
-    return renderer_module.write(draw_dot(root, **options).source, path, renderer)
+    picture = at_resolution(draw_dot(root, **options), dpi)
+    return renderer_module.write(picture.source, path, renderer)
 
 
 def register_ipython(ip: Any = None) -> bool:

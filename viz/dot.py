@@ -8,16 +8,18 @@ This module only reads the graph; it never changes a node.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import graphviz
 
 from autograd_scalar import Value, topological_order
 from autograd_scalar.core.text import format_number
 from viz import colors
-from viz.renderer import RendererError, dot_to_bytes
+from viz.renderer import RendererError, dot_to_bytes, find_renderer
 
 DEFAULT_MAX_NODES = 400
 LAYOUT_POINTS_PER_NODE = 8
@@ -31,10 +33,85 @@ class GraphTooLargeError(ValueError):
 
 
 class GraphPicture(graphviz.Digraph):
-    """A `graphviz.Digraph` that renders with the renderer `viz.render` finds.
+    """A `graphviz.Digraph` whose `render`, `pipe` and Jupyter display need no system Graphviz.
 
-    So it displays inline in Jupyter even where no system Graphviz is installed.
+    micrograd's notebook teaches ``draw_dot(root).render(...)``; on a machine without
+    Graphviz's `dot` that would fail with `graphviz.ExecutableNotFound`. With the system `dot`
+    on PATH, `render` and `pipe` are graphviz's own (every format, engine and viewer it
+    offers). Without it they go through the bundled graphviz-pure, which lays out with `dot`
+    and writes SVG (the default format) and PNG; anything else is refused with a
+    `RendererError` saying what to install. Both take `dpi`, the resolution of a PNG
+    (Graphviz's default is 96; 300 prints sharply).
     """
+
+    def pipe(  # type: ignore[override]
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+        dpi: float | None = None,
+    ) -> bytes | str:
+        """The picture as bytes (or text, given `encoding`) in `format` ("svg" unless set)."""
+        picture = at_resolution(self, dpi)
+        if _system_dot():
+            return graphviz.Digraph.pipe(
+                picture, format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding
+            )
+        fmt = _bundled_format(format or self.format, engine, renderer, formatter, neato_no_op)
+        data = dot_to_bytes(picture.source, fmt, "graphviz-pure")
+        return data if encoding is None else data.decode(encoding)
+
+    def render(  # type: ignore[override]
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        raise_if_result_exists: bool = False,
+        overwrite_source: bool = False,
+        dpi: float | None = None,
+    ) -> str:
+        """Save the DOT source and the picture beside it, as graphviz's `render` does; returns
+        the picture's path (``computation_graph.gv.svg`` unless told otherwise)."""
+        picture = at_resolution(self, dpi)
+        if _system_dot():
+            return graphviz.Digraph.render(
+                picture, filename, directory, view, cleanup, format, renderer, formatter, neato_no_op, quiet,
+                quiet_view, outfile=outfile, engine=engine, raise_if_result_exists=raise_if_result_exists,
+                overwrite_source=overwrite_source,
+            )  # fmt: skip
+        target = None if outfile is None else Path(outfile)
+        if target is not None:
+            format = format or target.suffix.lstrip(".")
+            if directory is None:
+                target = Path(self.directory, target)
+            if filename is None:
+                filename = target.with_suffix(".gv")
+        fmt = _bundled_format(format or self.format, engine, renderer, formatter, neato_no_op)
+        source = Path(picture.save(filename, directory=directory))
+        target = target or source.with_name(f"{source.name}.{fmt}")
+        if raise_if_result_exists and target.exists():
+            raise FileExistsError(f"{target} exists already (raise_if_result_exists=True)")
+        target.write_bytes(dot_to_bytes(picture.source, fmt, "graphviz-pure"))
+        if cleanup:
+            source.unlink()
+        if view or quiet_view:
+            graphviz.view(target, quiet=quiet_view)
+        return str(target)
 
     def _repr_image_svg_xml(self) -> str:
         return dot_to_bytes(self.source, "svg").decode("utf-8")
@@ -44,6 +121,39 @@ class GraphPicture(graphviz.Digraph):
 
     def _repr_image_jpeg(self) -> bytes:
         raise RendererError("JPEG is not offered; use SVG or PNG")
+
+
+def at_resolution(picture: GraphPicture, dpi: float | None) -> GraphPicture:
+    """`picture` itself, or with `dpi` a copy drawn at that resolution (dots per inch)."""
+    if dpi is None:
+        return picture
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 1 <= dpi <= 2400:
+        raise ValueError(f"dpi must be a number of dots per inch from 1 to 2400 (96 is the default), got {dpi!r}")
+    copy = picture.copy()
+    copy.attr(dpi=f"{dpi:g}")
+    return copy
+
+
+def _system_dot() -> bool:
+    try:
+        find_renderer("dot")
+    except RendererError:
+        return False
+    return True
+
+
+def _bundled_format(
+    fmt: str, engine: str | None, renderer: str | None, formatter: str | None, neato_no_op: bool | int | None
+) -> str:
+    """The format to ask graphviz-pure for; what it cannot do is refused by name."""
+    needs = "this needs the system Graphviz (apt install graphviz, brew install graphviz, https://graphviz.org/download/)"
+    if engine not in (None, "dot"):
+        raise RendererError(f"layout engine {engine!r}: the bundled graphviz-pure lays out with 'dot' only; {needs}")
+    if renderer is not None or formatter is not None or neato_no_op:
+        raise RendererError(f"renderer, formatter and neato_no_op are options of the system Graphviz; {needs}")
+    if fmt not in ("svg", "png"):
+        raise RendererError(f"format {fmt!r}: the bundled graphviz-pure writes svg and png; {needs}")
+    return fmt
 
 
 @dataclass(frozen=True)
@@ -128,14 +238,30 @@ def build(root: Value, style: Style, revealed: int | None = None) -> GraphPictur
             return computed
         return backward_rank[node] <= revealed
 
-    dot = GraphPicture(name="computation_graph")
+    dot = GraphPicture(name="computation_graph", format="svg")
     dot.attr(rankdir=style.rankdir, fontname="Helvetica", fontsize="11")
     dot.attr("node", fontname="Helvetica", fontsize="11")
     dot.attr("edge", fontname="Helvetica", fontsize="9")
     if not shown_grad:
         dot.attr(label="gradients not computed yet: call backward() on the root", labelloc="t")
 
+    users: dict[Value, list[Value]] = {}
     for node in order:
+        for parent in node.parents:
+            users.setdefault(parent, []).append(node)
+    drawn = [node for node in order if not (node in users and sum_start(node, users[node]))]
+    groups = Groups(drawn, users)
+    statements: dict[str, list[tuple[str, dict[str, str]]]] = {}  # group name -> its nodes
+    edges: list[tuple[str, str, dict[str, str]]] = []  # written after the nodes, outside any cluster
+
+    def add(group: str, node_name: str, **attrs: str) -> None:
+        statements.setdefault(group, []).append((node_name, attrs))
+
+    for node in drawn:
+        group = groups.of(node)
+        if node.is_constant:
+            add(group, name[node], label=fmt(node.data), shape="plaintext")
+            continue
         fields = [_escape(node.label) if node.label else "", f"data {fmt(node.data)}"]
         fields.append(f"grad {fmt(node.grad)}" if grad_known(node) else "grad ?")
         if style.number_backward:
@@ -145,16 +271,128 @@ def build(root: Value, style: Style, revealed: int | None = None) -> GraphPictur
         fill = _fill(node, style, highlighted, grad_known(node), largest)
         if fill:
             attrs.update(style="filled", fillcolor=fill)
-        dot.node(name[node], **attrs)
-        if node.op:
-            op_name = name[node] + "_op"
-            dot.node(op_name, label=_escape(_OP_SYMBOLS.get(node.op, node.op)), shape="circle", width="0.3")
-            dot.edge(op_name, name[node])
-            partials = node.local_grads()
-            for parent, local in zip(node.parents, partials, strict=True):
-                label = _edge_label(local, node.grad, fmt, grad_known(node)) if style.local_grads else None
-                dot.edge(name[parent], op_name, **({"label": label} if label else {}))
+        add(group, name[node], **attrs)
+        if not node.op:
+            continue
+        op_name = name[node] + "_op"
+        add(group, op_name, label=_escape(_OP_SYMBOLS.get(node.op, node.op)), shape="circle", width="0.3")
+        edges.append((op_name, name[node], {}))
+        for i, (parent, local) in enumerate(zip(node.parents, node.local_grads(), strict=True)):
+            if sum_start(parent, [node]):
+                continue
+            if not style.local_grads:
+                edges.append((name[parent], op_name, {}))
+                continue
+            # The chain-rule step sits in a small box on its own edge, so that no label is
+            # ever read as belonging to the edge beside it.
+            step = f"{op_name}_in{i}"
+            label = _edge_label(local, node.grad, fmt, grad_known(node))
+            add(group, step, label=label, **_STEP_BOX)
+            edges.append((name[parent], step, {"arrowhead": "none"}))
+            edges.append((step, op_name, {}))
+    groups.draw(dot, statements)
+    for tail, head, attrs in edges:
+        dot.edge(tail, head, **attrs)
     return dot
+
+
+_STEP_BOX = {
+    "shape": "box",
+    "style": "rounded",
+    "color": "#767676",
+    "fontsize": "9",
+    "height": "0.2",
+    "margin": "0.06,0.02",
+}
+"""A chain-rule step on an edge: a small rounded box (its border #767676 has 4.5:1 contrast on white)."""
+
+
+def sum_start(node: Value, users: Iterable[Value]) -> bool:
+    """Whether `node` is the 0 that ``sum()`` starts from: a constant 0 that `users` add to
+    something. It changes neither a value nor a gradient, and drawn it would be a stray
+    ``0`` box in every picture of a sum, so pictures leave it out."""
+    return node.is_constant and node.data == 0.0 and all(u.op == "+" for u in users)
+
+
+class Groups:
+    """The parts a picture boxes together, read from dotted labels.
+
+    A label such as ``L0.N1.w0`` (what `nn` gives a parameter) puts its node in the groups
+    ``L0`` and ``L0.N1``: layer 0 and its neuron 1. An unlabelled node belongs to a group
+    when it lies on a path between two of the group's labelled nodes (the products and
+    partial sums inside a neuron, between its weights and its ``L0.N1.z``); it is drawn in
+    the innermost such group. Groups become nested Graphviz clusters, named by their label.
+    """
+
+    def __init__(self, order: list[Value], users: dict[Value, list[Value]]) -> None:
+        self.parent_of: dict[str, str] = {}
+        named: dict[str, list[Value]] = {}
+        self.home: dict[Value, str] = {}
+        for node in order:
+            prefixes = _prefixes(node.label)
+            for i, inner in enumerate(prefixes):
+                self.parent_of[inner] = prefixes[i - 1] if i else ""
+            for prefix in prefixes:
+                named.setdefault(prefix, []).append(node)
+            if prefixes:
+                self.home[node] = prefixes[-1]
+        if not named:
+            return
+        depth = {g: g.count(".") for g in named}
+        for group in sorted(named, key=depth.__getitem__):  # outer groups first; inner ones override
+            members = named[group]
+            inside = _reach(members, users) & _reach(members, {n: list(n.parents) for n in order})
+            for node in inside:
+                if not node.label and node.parents:
+                    self.home[node] = group
+
+    def of(self, node: Value) -> str:
+        """The innermost group `node` is drawn in; '' for none."""
+        return self.home.get(node, "")
+
+    def draw(self, dot: graphviz.Digraph, statements: dict[str, list[tuple[str, dict[str, str]]]]) -> None:
+        """Write the node statements into `dot`, each group's inside its (nested) cluster."""
+        children: dict[str, list[str]] = {}
+        for group in self.parent_of:
+            children.setdefault(self.parent_of[group], []).append(group)
+
+        def fill(graph: graphviz.Digraph, group: str) -> None:
+            for node_name, attrs in statements.get(group, ()):
+                graph.node(node_name, **attrs)
+            for inner in children.get(group, ()):
+                with graph.subgraph(name=f"cluster_{_cluster_id(inner)}") as cluster:
+                    cluster.attr(label=inner, **_CLUSTER)
+                    fill(cluster, inner)
+
+        fill(dot, "")
+
+
+_CLUSTER = {"style": "rounded,dashed", "color": "#767676", "fontcolor": "#333333", "labeljust": "l"}
+
+
+def _prefixes(label: str) -> list[str]:
+    """``L0.N1.w0`` → [``L0``, ``L0.N1``]: the groups a dotted label names (parts that are
+    identifiers only, so that a label such as ``3.5 kg`` or ``price incl. tax`` makes none)."""
+    parts = label.split(".")
+    if len(parts) < 2 or not all(part.isidentifier() for part in parts[:-1]) or not parts[-1]:
+        return []
+    return [".".join(parts[: i + 1]) for i in range(len(parts) - 1)]
+
+
+def _reach(start: list[Value], step: dict[Value, list[Value]]) -> set[Value]:
+    """Every node reachable from `start` (itself included) by following `step`."""
+    seen = set(start)
+    stack = list(start)
+    while stack:
+        for nxt in step.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def _cluster_id(group: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in group)
 
 
 _ADVICE = (
@@ -216,3 +454,4 @@ def _escape(text: str) -> str:
     for ch in "\\{}|<>":
         text = text.replace(ch, "\\" + ch)
     return text
+

@@ -13,7 +13,7 @@ from collections import deque
 
 from autograd_scalar import Value, topological_order
 from autograd_scalar.core.text import display_name, format_number
-from viz.dot import DEFAULT_MAX_NODES
+from viz.dot import DEFAULT_MAX_NODES, sum_start
 
 SECTION_DEPTH = 16
 """Levels of indentation (3 columns each) a section may use before it continues in another."""
@@ -42,6 +42,8 @@ def text_tree(root: Value, precision: int = 6, max_depth: int | None = None, max
     sections: deque[tuple[Value, int, int]] = deque()
 
     def describe(node: Value) -> str:
+        if node.is_constant:
+            return f"{format_number(node.data, precision)} (constant)"
         text = f"{display_name(node)} = {format_number(node.data, precision)}"
         if computed:
             text += f"   grad {format_number(node.grad, precision)}"
@@ -98,8 +100,9 @@ def text_tree(root: Value, precision: int = 6, max_depth: int | None = None, max
 def _push_operands(
     stack: list[tuple[Value, str, str, int, int]], node: Value, lead: str, depth: int, level: int
 ) -> None:
-    """Push `node`'s operands so that the first comes off the stack first."""
-    parents = node.parents
+    """Push `node`'s operands so that the first comes off the stack first (leaving out the
+    0 a ``sum()`` starts from)."""
+    parents = [p for p in node.parents if not sum_start(p, [node])]
     for i in reversed(range(len(parents))):
         last = i == len(parents) - 1
         branch, indent = ("└─ ", "   ") if last else ("├─ ", "│  ")
