@@ -242,10 +242,11 @@ def _evaluate(node: ast.expr, values: Mapping[str, Value], text: str) -> Value:
     # Depth is bounded by MAX_DEPTH, so recursion here is safe. Operands are evaluated
     # before the `try`, so an inner error is reported once, where it happened.
     if isinstance(node, ast.Constant):
-        return Value(node.value)  # type: ignore[arg-type]  # _check allowed only finite ints and floats
+        # A number in the expression is a constant, as a number beside a Value is in Python.
+        return Value._lift(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
         # A signed literal, such as -4, is one number (a constant leaf), as it reads.
-        return Value(_UNARY[type(node.op)](node.operand.value))
+        return Value._lift(_UNARY[type(node.op)](node.operand.value))
     if isinstance(node, ast.Name):
         return Value(CONSTANTS[node.id], node.id) if node.id in CONSTANTS else values[node.id]
     operands: tuple[Value, ...]
