@@ -11,7 +11,7 @@ from autograd_scalar.core.ops import *  # noqa: F403 - every public op of the ta
 from autograd_scalar.core.ops import __all__ as _ops
 from autograd_scalar.core.value import Value
 from autograd_scalar.custom import custom_gradient
-from autograd_scalar.explain import explain
+from autograd_scalar.explain import explain, explain_layers
 from autograd_scalar.functional import grad, value_and_grad
 from autograd_scalar.transforms import hessian, hvp, jacobian, jvp
 
@@ -29,6 +29,7 @@ __all__ = [  # noqa: PLE0604
     "value_and_grad",
     "custom_gradient",
     "explain",
+    "explain_layers",
     "hessian",
     "hvp",
     "jacobian",

@@ -32,13 +32,13 @@ class TestDrawDot:
     def test_output_is_deterministic_across_fresh_graphs(self):
         """Names follow the graph's shape, not object identities or the order of creation:
         y = a·b + a, built twice in different orders, is the same text, written by hand."""
-        step = 'color="#767676" fontsize=9 height=0.2 margin="0.06,0.02" shape=box style=rounded'
+        step = 'color="#767676" fontsize=10 height=0.2 margin="0.06,0.02" shape=box style=rounded'
         expected = "\n".join(
             [
                 "digraph computation_graph {",
                 "\tfontname=Helvetica fontsize=11 rankdir=LR",
                 "\tnode [fontname=Helvetica fontsize=11]",
-                "\tedge [fontname=Helvetica fontsize=9]",
+                "\tedge [fontname=Helvetica fontsize=10]",
                 '\tv0 [label="{ a | data 2 | grad -2 }" shape=record]',  # ∂y/∂a = b + 1
                 '\tv1 [label="{ b | data -3 | grad 2 }" shape=record]',  # ∂y/∂b = a
                 '\tv2 [label="{ ab | data -6 | grad 1 }" shape=record]',
@@ -381,6 +381,25 @@ class TestNetworkPictures:
         y = x * x
         y.backward()
         assert "subgraph" not in viz.draw_dot(y).source
+
+
+class TestHighlightAndNumbers:
+    def test_highlight_picks_nodes_not_numbers(self):
+        """Values compare by number, so a tuple's `in` would also pick every node that
+        happens to hold the same number as a highlighted one."""
+        a, b = Value(2.0, "a"), Value(2.0, "b")
+        y = a * b
+        y.backward()
+        source = viz.draw_dot(y, highlight=[a]).source
+        assert source.count("fillcolor=gold") == 1 and source.count("penwidth=2.5") == 1
+        assert re.search(r'\{ a \| data 2 \| grad 2 \}" fillcolor=gold penwidth=2.5', source)
+
+    def test_number_backward_counts_only_the_values_drawn_as_records(self):
+        x = Value(3.0, "x")
+        y = sum([2 * x, x])  # a constant 2 and sum()'s 0: neither gets a number
+        y.backward()
+        numbers = re.findall(r"\{ #(\d+) \|", viz.draw_dot(y, number_backward=True).source)
+        assert sorted(map(int, numbers)) == [1, 2, 3, 4]  # y, 0 + 2x, 2x, x
 
 
 class TestConstantsAndSums:

@@ -11,12 +11,13 @@ from typing import Any
 
 from autograd_scalar import Value
 from viz import renderer as renderer_module
-from viz.animate import animate_backward
+from viz.animate import Animation, animate_backward
 from viz.dot import GraphPicture, GraphTooLargeError, at_resolution, draw_dot
 from viz.renderer import RendererError, find_renderer
 from viz.tree import text_tree
 
 __all__ = [
+    "Animation",
     "GraphPicture",
     "GraphTooLargeError",
     "RendererError",

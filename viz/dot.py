@@ -18,7 +18,7 @@ import graphviz
 
 from autograd_scalar import Value, topological_order
 from autograd_scalar.core.text import format_number
-from viz import colors
+from viz.colors import HIGHLIGHT, gradient_fill
 from viz.renderer import RendererError, dot_to_bytes, find_renderer
 
 DEFAULT_MAX_NODES = 400
@@ -226,10 +226,15 @@ def build(root: Value, style: Style, revealed: int | None = None) -> GraphPictur
         )
     name = {node: f"v{i}" for i, node in enumerate(order)}
     backward_rank = {node: len(order) - i for i, node in enumerate(order)}
+    # What `number_backward` writes: the place among the values drawn as records (a
+    # constant gets no number), which is also the animation's step.
+    values = [node for node in reversed(order) if not node.is_constant]
+    number = {node: k for k, node in enumerate(values, start=1)}
     computed = root.grad != 0.0
     shown_grad = computed if revealed is None else True
     current = None if revealed is None else order[len(order) - revealed]
-    highlighted = set(style.highlight) | ({current} if current is not None else set())
+    chosen = set(style.highlight)  # a set: by identity (a tuple's `in` would compare numbers)
+    highlighted = chosen | ({current} if current is not None else set())
     largest = max((abs(n.grad) for n in order), default=0.0) or 1.0
     fmt = partial(format_number, precision=style.precision, signed_zero=False)
 
@@ -241,7 +246,7 @@ def build(root: Value, style: Style, revealed: int | None = None) -> GraphPictur
     dot = GraphPicture(name="computation_graph", format="svg")
     dot.attr(rankdir=style.rankdir, fontname="Helvetica", fontsize="11")
     dot.attr("node", fontname="Helvetica", fontsize="11")
-    dot.attr("edge", fontname="Helvetica", fontsize="9")
+    dot.attr("edge", fontname="Helvetica", fontsize="10")
     if not shown_grad:
         dot.attr(label="gradients not computed yet: call backward() on the root", labelloc="t")
 
@@ -265,12 +270,14 @@ def build(root: Value, style: Style, revealed: int | None = None) -> GraphPictur
         fields = [_escape(node.label) if node.label else "", f"data {fmt(node.data)}"]
         fields.append(f"grad {fmt(node.grad)}" if grad_known(node) else "grad ?")
         if style.number_backward:
-            fields.insert(0, f"#{backward_rank[node]}")
+            fields.insert(0, f"#{number[node]}")
         record = " | ".join(f for f in fields if f)
         attrs = {"shape": "record", "label": "{ " + record + " }" if style.rankdir in ("LR", "RL") else record}
         fill = _fill(node, style, highlighted, grad_known(node), largest)
         if fill:
             attrs.update(style="filled", fillcolor=fill)
+        if node in chosen:  # a cue besides colour: gold and a light vermillion look alike to some
+            attrs.update(penwidth="2.5")
         add(group, name[node], **attrs)
         if not node.op:
             continue
@@ -300,7 +307,7 @@ _STEP_BOX = {
     "shape": "box",
     "style": "rounded",
     "color": "#767676",
-    "fontsize": "9",
+    "fontsize": "10",
     "height": "0.2",
     "margin": "0.06,0.02",
 }
@@ -443,10 +450,10 @@ def _edge_label(local: float, upstream: float, fmt: Callable[[float], str], know
 
 def _fill(node: Value, style: Style, highlighted: set[Value], known: bool, largest: float) -> str | None:
     if node in highlighted:
-        return colors.HIGHLIGHT
+        return HIGHLIGHT
     if not (style.color_by_grad and known) or node.grad == 0.0:
         return None
-    return colors.gradient_fill(node.grad, largest)
+    return gradient_fill(node.grad, largest)
 
 
 def _escape(text: str) -> str:
