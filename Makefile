@@ -22,7 +22,7 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,plot,fast]'
+	$(BIN)/python -m pip install --quiet -e '.[test,plot,fast,docs]'
 	touch $@
 
 demo: $(VENV)/.installed-demo
@@ -72,5 +72,21 @@ bench: $(VENV)/.installed-demo
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/moons_step.py
 
+# The documentation site (mkdocs.yml, docs/): every tutorial notebook of examples/notebooks
+# runs from a clean kernel, then MkDocs builds site/ with --strict, so a broken link or a
+# missing reference fails the build. The notebooks draw with matplotlib: hence [plot].
+.PHONY: docs docs-serve
+
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs,plot]'
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# http://127.0.0.1:8000, rebuilt (notebooks included) whenever docs/, the notebooks or the code change.
+docs-serve: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
 clean:
-	rm -rf $(VENV) $(TORCH_VENV) build $(WHEEL_CHECK_DIR) dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TORCH_VENV) build $(WHEEL_CHECK_DIR) dist *.egg-info .pytest_cache .hypothesis site

@@ -7,11 +7,12 @@ E = Σ ½(target − output)².
 The article's figures and what the engine gives:
 
 * forward: outputs 0.75136507 / 0.772928465, E = 0.298371109 — the same;
-* after one update the article prints E = 0.291027924, but exact arithmetic gives
-  0.291027774: the hand derivation rounds its intermediate values;
+* after one update the article prints E = 0.291027924; gradient descent gives 0.291027774.
+  Rounding is not the cause (the new weights rounded to 9 decimals still give ...774): the
+  article updates the output weights *before* it computes the hidden deltas, so the hidden
+  deltas see new output weights, and that order gives 0.291027924 exactly;
 * after 10,000 updates the article prints E = 0.000035085 with outputs
-  0.015912196 / 0.984065734. Those come out only if the output weights are updated
-  *before* the hidden deltas are computed, so the hidden deltas see new output weights.
+  0.015912196 / 0.984065734: the same order again.
   True gradient descent — every partial derivative taken at the same point, which is what
   ``backward()`` computes — gives E ≈ 3.5102e-05 with outputs ≈ 0.0159136 / 0.9840643.
   Both variants run below.
@@ -59,7 +60,7 @@ def train_gradient_descent(net: MLP, steps: int) -> None:
 
 
 def train_article_order(net: MLP, steps: int) -> None:
-    """The order that reproduces the article's 10,000-step figures: update w5…w8 first,
+    """The order that reproduces the article's figures (one step and 10,000): update w5…w8 first,
     then compute the hidden deltas through the *updated* output weights, then w1…w4."""
     hidden, output = net.layers
     for _ in range(steps):
@@ -85,8 +86,11 @@ def main() -> None:
     e.backward()
     for i, w in enumerate(weights(net), start=1):
         print(f"  ∂E/∂w{i} = {w.grad:+.9f}")
-    train_gradient_descent(net, 1)
-    print(f"  after 1 update   E = {error(net)[0].data:.9f}   (article: 0.291027924, rounded by hand)")
+    for title, train in (("gradient descent", train_gradient_descent), ("article's order", train_article_order)):
+        net = build()
+        train(net, 1)
+        print(f"  1 update, {title:<16}  E = {error(net)[0].data:.9f}")
+    print("  the article prints 0.291027924: output weights first, then the hidden deltas through them")
     for title, train in (("gradient descent", train_gradient_descent), ("article's order", train_article_order)):
         net = build()
         train(net, 10_000)

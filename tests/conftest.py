@@ -88,3 +88,19 @@ def eager_moons_run(moons_recipe):
 
     history = [train_step(recipe.learning_rate(step)) for step in range(recipe.steps)]
     return model, history
+
+
+@pytest.fixture(scope="module")
+def chromium_browser():
+    """One headless Chromium (Debian's, by its path) for a module of browser tests; closed even
+    when a test fails. Skips where it cannot run, saying how to install what is missing, unless
+    AUTOGRAD_SCALAR_REQUIRE_CHROMIUM is set (as `.ci/run` sets it): then it fails."""
+    import browser
+
+    reason = browser.unavailable()
+    if reason is not None:
+        if os.environ.get(browser.REQUIRE):
+            pytest.fail(f"{browser.REQUIRE} is set, so the browser tests must run, but {reason}")
+        pytest.skip(reason)
+    with browser.chromium() as instance:
+        yield instance

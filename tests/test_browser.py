@@ -9,7 +9,6 @@ where Chromium or Playwright is missing, unless AUTOGRAD_SCALAR_REQUIRE_CHROMIUM
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 import browser
@@ -19,18 +18,6 @@ from test_animate import network_loss
 
 import viz
 from autograd_scalar import Value
-
-
-@pytest.fixture(scope="module")
-def chromium_browser():
-    """One headless Chromium for the module; closed even when a test fails."""
-    reason = browser.unavailable()
-    if reason is not None:
-        if os.environ.get(browser.REQUIRE):
-            pytest.fail(f"{browser.REQUIRE} is set, so the browser tests must run, but {reason}")
-        pytest.skip(reason)
-    with browser.chromium() as instance:
-        yield instance
 
 
 @pytest.fixture

@@ -52,6 +52,13 @@ class TestMazurNetwork:
         example.train_gradient_descent(net, 1)
         assert round(example.error(net)[0].data, 9) == 0.291027774
 
+    def test_one_update_in_the_articles_order_gives_its_printed_error(self):
+        """The article's 0.291027924 is its update order (w5…w8 first), not rounding."""
+        example = load("mazur_network")
+        net = example.build()
+        example.train_article_order(net, 1)
+        assert round(example.error(net)[0].data, 9) == 0.291027924
+
     def test_output_layer_gradient_by_hand(self):
         # ∂E/∂w5 = (out_o1 − target_o1) · out_o1 (1 − out_o1) · out_h1, from the article's numbers
         example = load("mazur_network")

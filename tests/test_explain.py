@@ -373,7 +373,7 @@ class TestLayersMazurNetwork:
         ]
         _, after = mazur_nn(stepped)
         assert after.data == pytest.approx(0.291027774, abs=5e-10)
-        assert after.data == pytest.approx(0.291027924, abs=2e-7)  # the article, which rounds as it goes
+        assert after.data == pytest.approx(0.291027924, abs=2e-7)  # the article, which updates w5…w8 first
 
     def test_every_delta_and_gradient_equals_the_engine(self):
         net, error = mazur_nn()
