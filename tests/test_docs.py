@@ -33,7 +33,31 @@ import browser
 import nbformat
 import pytest
 from test_notebooks import KEY_OUTPUTS, executed, hook
-from test_readme import ADDED_OP_CHECK
+
+ADDED_OP_CHECK = """
+import math
+import autograd_scalar as ag
+from autograd_scalar.app.expression import FUNCTIONS
+from autograd_scalar.testing import DEFAULT_OPS, sympy_table
+
+x = ag.Value(0.4)
+assert abs(ag.logcosh(0.4) - math.log(math.cosh(0.4))) < 1e-15  # exported, a float for a number
+assert ag.logcosh(800.0) == 800.0 - math.log(2.0)               # and no overflow
+y = ag.logcosh(x)
+y.backward()
+assert abs(x.grad - math.tanh(0.4)) < 1e-16                     # its rule: tanh
+for t in (-40.0, -1.0, 0.3, 5.0):
+    assert ag.gradcheck(lambda v: ag.logcosh(v), t)
+assert ag.check_local_grads(ag.logcosh(x) * 2) == 3
+assert FUNCTIONS["logcosh"] is ag.logcosh                       # the command line knows it
+assert "logcosh" in {spec.name for spec in DEFAULT_OPS}         # the strategies draw it
+assert "logcosh" in sympy_table()                                # the oracle translates it
+step = ag.compile(lambda v: ag.logcosh(v) * v)
+assert step(0.7) == ag.value_and_grad(lambda v: ag.logcosh(v) * v, argnums=(0,))(0.7)
+assert "logcosh(a0)" in step.source and "op" not in step.source  # written inline
+print("ok")
+"""
+
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
