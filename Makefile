@@ -68,9 +68,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 bench: $(VENV)/.installed-demo
-	$(BIN)/python -m pip install --quiet micrograd==0.1.0
+	$(BIN)/python -m pip install --quiet micrograd==0.1.0 -e '.[plot,fast]'
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/moons_step.py
+	$(BIN)/python benchmarks/digits_epoch.py
+	$(BIN)/python benchmarks/batch_scaling.py
 
 # The documentation site (mkdocs.yml, docs/): every tutorial notebook of examples/notebooks
 # runs from a clean kernel, then MkDocs builds site/ with --strict, so a broken link or a

@@ -31,6 +31,11 @@ What falls back
   engine, which returns its result or raises its own precise error. A replay never
   returns something the eager engine would not.
 
+Over a batch
+* ``step.batch(*args)`` replays the same versions over many samples at once, each op's
+  arithmetic done for all samples in one NumPy call (`autograd_scalar.batch`, which needs
+  the ``[fast]`` extra; nothing else here does).
+
 `f` must be a pure function of its arguments and of the Values it closes over: tracing
 and retracing call it again, and plain Python numbers it closes over are read only then.
 Tracing is per thread and changes nothing outside that thread.
@@ -42,15 +47,19 @@ import builtins
 import inspect
 import itertools
 import math
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd_scalar.core import backprop
 from autograd_scalar.core.mode import mode
 from autograd_scalar.core.value import Op, Value, number_or_none
 from autograd_scalar.functional import argument_names, value_and_grad
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 MAX_TRACES = 32
 
@@ -73,13 +82,27 @@ class _GuardFailed(Exception):
     """A replay reached a comparison that would go the other way: trace again."""
 
 
+class _Version:
+    """One traced branch pattern: its replay, the source that replay was built from, and,
+    once a `batch` call has needed it, the same code over NumPy arrays (`batch.py`
+    translates the source, so both run the same op templates)."""
+
+    __slots__ = ("replay", "source", "batched")
+
+    def __init__(self, replay: Replay, source: str) -> None:
+        self.replay = replay
+        self.source = source
+        self.batched: Callable[..., Any] | None = None
+
+
 class Compiled:
     """A traced function: call it with floats; returns ``(value, gradients)``.
 
     ``gradients`` is a tuple with one float per argument, exactly what
-    ``value_and_grad(f, argnums=all)`` returns. `traces` holds the generated source of each
-    kept version, for reading; `trace_count` says how many times `f` has been traced and
-    `fallbacks` how many calls the eager engine answered.
+    ``value_and_grad(f, argnums=all)`` returns. `batch` does the same for a whole batch of
+    samples at once, with NumPy. `traces` holds the generated source of each kept version,
+    for reading; `trace_count` says how many times `f` has been traced and `fallbacks` how
+    many calls the eager engine answered.
     """
 
     def __init__(self, f: Callable[..., Any], max_traces: int = MAX_TRACES) -> None:
@@ -87,8 +110,7 @@ class Compiled:
         self.name = getattr(f, "__name__", type(f).__name__)
         self.arity = _arity(f)
         self.max_traces = max_traces
-        self._replays: list[Replay] = []  # most recently used last
-        self.traces: list[str] = []
+        self._versions: list[_Version] = []  # most recently used last
         self.trace_count = 0
         self.fallbacks = 0
         self._warned = False
@@ -97,16 +119,15 @@ class Compiled:
         point = self._check(args)
         if point is None:  # called with Values: differentiate eagerly, staying in their graph
             return self._eager(args)
-        replays = self._replays
-        for index in range(len(replays) - 1, -1, -1):
-            result = self._run(replays[index], point)
+        versions = self._versions
+        for index in range(len(versions) - 1, -1, -1):
+            result = self._run(versions[index].replay, point)
             if result is not None:
-                if index != len(replays) - 1:  # keep the versions in use at the front of the search
-                    replays.append(replays.pop(index))
-                    self.traces.append(self.traces.pop(index))
+                if index != len(versions) - 1:
+                    self._use(versions[index])
                 return result
         self._trace(point)
-        result = self._run(self._replays[-1], point)
+        result = self._run(self._versions[-1].replay, point)
         if result is None:
             raise TraceError(
                 f"compile: {self.name} took a different branch when traced again at the same arguments; "
@@ -127,12 +148,36 @@ class Compiled:
             return self._eager(point)
         return value, grads
 
-    def _check(self, args: tuple[Any, ...]) -> tuple[float, ...] | None:
-        """The arguments as floats; None if any is a Value."""
+    def batch(self, *args: Any) -> tuple[NDArray[Any], NDArray[Any]]:
+        """Replay over a whole batch of samples at once, with NumPy (the ``[fast]`` extra).
+
+        Each argument is a number, the same for every sample (a parameter, say), or a 1-D
+        sequence or NumPy array with one number per sample, all of one length n. Returns
+        ``(values, grads)``: `values` an array of the n values, `grads` an array of shape
+        (number of arguments, n) whose row i holds the n per-sample gradients with respect
+        to argument i, a broadcast number's included (sum its row for a parameter update:
+        ``grads.sum(axis=1)``). Sample k gets what ``self(*sample k's arguments)`` returns,
+        including its branches and guards, and its error: the exception that call raises,
+        its message prefixed with the sample's index. See `autograd_scalar.batch`.
+        """
+        from autograd_scalar.batch import replay  # only here: the engine itself never needs NumPy
+
+        return replay(self, args)
+
+    def _use(self, version: _Version) -> None:
+        """Move `version` to the front of the search: it is the most recently used."""
+        self._versions.remove(version)
+        self._versions.append(version)
+
+    def _check_count(self, args: tuple[Any, ...]) -> None:
         if self.arity is None:
             self.arity = len(args)
         if len(args) != self.arity:
             raise TypeError(f"compiled {self.name} takes {self.arity} arguments, got {len(args)}")
+
+    def _check(self, args: tuple[Any, ...]) -> tuple[float, ...] | None:
+        """The arguments as floats; None if any is a Value."""
+        self._check_count(args)
         kinds = set(map(type, args))  # the common cases are checked at C speed
         if kinds == _FLOATS:
             return args
@@ -178,11 +223,10 @@ class Compiled:
         code = builtins.compile(source, f"<compiled {self.name} #{self.trace_count + 1}>", "exec")
         exec(code, namespace)
         # Taken out of its own globals, so the function and namespace form no reference cycle.
-        self._replays.append(namespace.pop("replay"))
-        self.traces.append(source)
+        self._versions.append(_Version(namespace.pop("replay"), source))
         self.trace_count += 1
-        if len(self._replays) > self.max_traces:
-            del self._replays[0], self.traces[0]
+        if len(self._versions) > self.max_traces:
+            del self._versions[0]
             if not self._warned:
                 self._warned = True
                 warnings.warn(
@@ -196,9 +240,14 @@ class Compiled:
                 )
 
     @property
+    def traces(self) -> list[str]:
+        """The generated source of each kept version, the most recently used last."""
+        return [version.source for version in self._versions]
+
+    @property
     def source(self) -> str:
         """The generated Python of the most recently used trace."""
-        return self.traces[-1] if self.traces else ""
+        return self._versions[-1].source if self._versions else ""
 
     def __repr__(self) -> str:
         return f"<compiled {self.name}: {self.trace_count} trace(s)>"
@@ -286,8 +335,9 @@ class _Names:
         op = node._op
         forward = self.functions.get(op)  # type: ignore[arg-type]
         if forward is None:  # by the op's own name where it can be, so the code reads as math
-            if op.name.isidentifier() and op.name not in self.namespace:  # type: ignore[union-attr]
-                forward = op.name  # type: ignore[union-attr]
+            name = op.name  # type: ignore[union-attr]
+            if name.isidentifier() and name not in self.namespace and not _taken(name):
+                forward = name
                 self.namespace[forward] = op.forward  # type: ignore[union-attr]
             else:
                 forward = self.bind("f", op.forward)  # type: ignore[union-attr]
@@ -299,6 +349,13 @@ class _Names:
         name = f"{prefix}{len(self.namespace)}"
         self.namespace[name] = obj
         return name
+
+
+def _taken(name: str) -> bool:
+    """Whether the generated code may mean something else by `name`: a builtin (templates
+    call abs, min, max and float), its argument tuple, or a name it makes up itself
+    (``v3``, ``g3``, ``leaf5``, ...), which would hide or replace the op's forward."""
+    return hasattr(builtins, name) or name == "args" or re.fullmatch(r"(a|v|g|d|c|f|op|leaf)[0-9]+", name) is not None
 
 
 def _schedule(out: Value, tracer: _Tracer) -> list[Value]:

@@ -6,7 +6,10 @@ something the eager engine would not". `test_compile.py` checks that on expressi
 this file checks it on programs: Python control flow on comparisons of Values, ``max`` and
 ``min``, ``detach()``, ``no_grad()`` blocks, nested ``grad``, closures over parameters whose
 ``.data`` changes between calls, calls to other compiled functions, zero-argument
-functions, and a first call made inside ``no_grad()``.
+functions, and a first call made inside ``no_grad()``. The same programs are replayed over
+batches (``step.batch``), each batch holding points on both sides of their guards and
+outside their domains: every sample must get eager's answer, or the batch eager's error
+for the first sample that has one.
 
 A program is data (`Program`: a list of statements over numbered registers) and runs
 through a small closure interpreter (`build_function`); nothing is generated as source.
@@ -41,13 +44,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd_scalar as ag
-from autograd_scalar import Value, compiler
+from autograd_scalar import Value, batch, compiler
 
 # ------------------------------------------------------------------------------------------
 # Programs as data
@@ -840,13 +844,18 @@ def test_programs_calling_compiled_functions_equal_eager(case):
     )
 
 
+def check_with_a_timeout_if_calling(check: Callable[[Any], None], case: Case | BatchCase) -> None:
+    """`check(case)`, in a thread with a timeout if the program calls compiled functions."""
+    if case.program.uses("call"):
+        run_with_timeout(lambda: check(case), 10.0, repr(case), remember=True)
+    else:
+        check(case)
+
+
 @settings(max_examples=600, **_HARNESS)
 @given(cases(ALL_FEATURES))
 def test_programs_with_everything_equal_eager(case):
-    if case.program.uses("call"):
-        run_with_timeout(lambda: check_case(case), 10.0, repr(case), remember=True)
-    else:
-        check_case(case)
+    check_with_a_timeout_if_calling(check_case, case)
 
 
 @settings(max_examples=200, **_HARNESS)
@@ -866,6 +875,106 @@ def test_programs_eager_never_returns_nan(case):
         except (ArithmeticError, ValueError):
             continue
         assert value == value and all(g == g for g in grads), f"eager at {call!r} returned {(value, grads)!r}"
+
+
+# ------------------------------------------------------------------------------------------
+# Batches: step.batch over all the calls' points at once
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchCase:
+    """A program, the points of a batch (its calls' points, the parameters fixed), which
+    arguments are one number for the whole batch, and whether the batch is the first call."""
+
+    program: Program
+    points: tuple[tuple[float, ...], ...]
+    broadcast: tuple[bool, ...]
+    traced_first: bool
+
+    def __repr__(self) -> str:
+        args = [
+            repr(self.points[0][i]) if b else f"[{', '.join(repr(p[i]) for p in self.points)}]"
+            for i, b in enumerate(self.broadcast)
+        ]
+        first = f"f{self.points[0]}  # traced first\n" if self.traced_first else ""
+        return f"{self.program!r}{first}ag.compile(f).batch({', '.join(args)})\n"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+@st.composite
+def batch_cases(draw: Callable[..., Any], features: frozenset[str]) -> BatchCase:
+    """A program with a batch of points, guards flipping and domains left inside it: the
+    replay points of `cases`, a number (the trace point's) for some arguments."""
+    case = draw(cases(features - {"zero_args", "no_grad_calls"}, first_in_no_grad=False, max_calls=14))
+    n = case.program.n_args
+    broadcast = [draw(st.integers(0, 3)) == 0 for _ in range(n)]
+    broadcast[draw(st.integers(0, n - 1))] = False  # at least one argument per sample
+    trace = case.program.point
+    points = tuple(tuple(trace[i] if broadcast[i] else call.args[i] for i in range(n)) for call in case.calls)
+    return BatchCase(case.program, points, tuple(broadcast), draw(st.booleans()))
+
+
+def check_batch_case(case: BatchCase) -> None:
+    """Every sample of the batch gets eager's answer at its point; if some raise, the batch
+    raises the first one's error, with its index."""
+    program = case.program
+    params = [Value(p, f"p{i}") for i, p in enumerate(program.params)]
+    reference = build_function(program, params, eager_calls(program))
+    step = ag.compile(build_function(program, params, compiled_calls(program)))
+    expected: list[Any] = []
+    for point in case.points:
+        try:
+            expected.append(eager(reference, program.n_args, point))
+        except (ArithmeticError, ValueError) as error:
+            expected.append(error)
+    if case.traced_first:
+        try:
+            step(*case.points[0])
+        except (ArithmeticError, ValueError):
+            pass
+    args = [
+        p[0] if b else [point[i] for point in case.points]
+        for i, (b, p) in enumerate(zip(case.broadcast, zip(*case.points, strict=True), strict=True))
+    ]
+    try:
+        got: Any = step.batch(*args)
+    except Exception as error:  # noqa: BLE001 - compared below
+        got = error
+    errors = [k for k, e in enumerate(expected) if isinstance(e, Exception)]
+    if errors:
+        k = errors[0]
+        assert isinstance(got, Exception), f"sample {k}: eager raises {_describe(expected[k])}; batch returned"
+        _compare(got, type(expected[k])(f"sample {k} of the batch: {expected[k]}"), "the batch")
+    else:
+        if isinstance(got, Exception):
+            raise AssertionError(f"eager answers every sample; batch raised {_describe(got)}") from got
+        values, grads = got
+        for k, sample in enumerate(expected):
+            assert_same_result((float(values[k]), tuple(grads[:, k].tolist())), sample, f"sample {k} {case.points[k]}")
+    assert all(p.grad == 0.0 for p in params), "batch changed a parameter's .grad"
+
+
+@settings(max_examples=300, **_HARNESS)
+@given(batch_cases(CORE | {"params"}))
+def test_batches_of_programs_with_branches_equal_eager(case):
+    check_batch_case(case)
+
+
+@settings(max_examples=100, **_HARNESS)
+@given(batch_cases(CORE | {"params", "detach", "grad"}))
+def test_batches_replayed_two_samples_at_a_time_equal_eager(case):
+    """The same, each batch replayed in parts (`batch.PART`) of two samples."""
+    with mock.patch.object(batch, "PART", 2):
+        check_batch_case(case)
+
+
+@settings(max_examples=200, **_HARNESS)
+@given(batch_cases(ALL_FEATURES))
+def test_batches_of_programs_with_everything_equal_eager(case):
+    check_with_a_timeout_if_calling(check_batch_case, case)
 
 
 def test_the_interpreter_means_what_the_rendering_says():

@@ -167,6 +167,39 @@ def test_the_engine_imports_only_the_standard_library(module):
     assert not foreign, f"{module} imports {sorted(foreign)}"
 
 
+def numpy_imports(path: Path) -> list[str]:
+    """Where `path` imports NumPy when it runs: "module" (at import time) or "function"."""
+    found: list[str] = []
+
+    def visit(node: ast.AST, where: str) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        if any(n.split(".")[0] == "numpy" for n in names):
+            found.append(where)
+        inside = "function" if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else where
+        for child in ast.iter_child_nodes(node):
+            visit(child, inside)
+
+    visit(ast.parse(path.read_text(), str(path)), "module")
+    return found
+
+
+def test_numpy_is_imported_only_by_the_batch_module_when_a_batch_runs():
+    """NumPy (the [fast] extra) serves `Compiled.batch` alone: one module imports it, inside
+    a function, so importing any module of the engine still loads only the standard library."""
+    found = {name: numpy_imports(path) for name, path in all_modules().items()}
+    assert {name: where for name, where in found.items() if where} == {"autograd_scalar.batch": ["function"]}
+
+
+def test_the_numpy_rule_sees_module_level_imports(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("import numpy as np\nif TYPE_CHECKING:\n    import numpy\ndef f():\n    from numpy import array\n")
+    assert numpy_imports(path) == ["module", "function"]
+
+
 def test_the_engine_never_loads_viz_or_graphviz():
     loaded = imported_after("autograd_scalar")
     assert not {m for m in loaded if m.split(".")[0] in {"viz", "graphviz"}}

@@ -49,25 +49,28 @@ def topological_order_of(roots: Iterable[Value]) -> list[Value]:
     """Every node the `roots` were computed from, each after all of its parents, and each
     root after what it was computed from; the first root's graph comes first.
 
-    A node is pushed, expanded (pushed again above its unvisited parents) and emitted the
-    second time it comes off the stack. No tuples are allocated per node: allocation is
-    what wakes Python's cyclic collector, and that costs more than the walk itself.
+    A node is pushed, expanded (pushed again, under a None marker, above its unvisited
+    parents) and emitted when the marker comes off the stack, its parents all emitted by
+    then. A copy of a node found already expanded is skipped: the copy expanded was higher
+    on the stack, so it has been emitted. No tuples are allocated per node (allocation is
+    what wakes Python's cyclic collector, and that costs more than the walk itself), and
+    one set is kept, not two (at a million nodes, a second 64 MB hash table).
     """
     order: list[Value] = []
     expanded: set[Value] = set()
-    emitted: set[Value] = set()
-    stack = list(roots)
+    stack: list[Value | None] = list(roots)
     stack.reverse()
     pop, push, emit = stack.pop, stack.append, order.append
     while stack:
         node = pop()
+        if node is None:
+            emit(pop())  # type: ignore[arg-type]
+            continue
         if node in expanded:
-            if node not in emitted:
-                emitted.add(node)
-                emit(node)
             continue
         expanded.add(node)
         push(node)
+        push(None)
         first = node._first
         if first is not None:
             second = node._second
@@ -96,25 +99,27 @@ def accumulate_into_grad(order: list[Value], create_graph: bool = False) -> None
     leaves = []
     # Only a leaf's data can be assigned. If no leaf was written after the oldest op node
     # was made (the usual case: update, then a fresh forward pass), nothing is stale.
+    # Gradients are read and written through the `_grad` slot (a leaf's is always set, an
+    # op node's is set here), not the `grad` property: this is the hot loop.
     newest_write = oldest_node = order[-1]._stamp
     for node in order:
         if node._op is None:
             leaves.append(node)
             if node._stamp > newest_write:
                 newest_write = node._stamp
-            if node.grad:
-                earlier.append((node, node.grad))
+            if node._grad:
+                earlier.append((node, node._grad))
         elif node._stamp < oldest_node:
             oldest_node = node._stamp
-        node.grad = 0.0
+        node._grad = 0.0
     if newest_write > oldest_node:
         _check_not_stale(order)
-    order[-1].grad = 1.0
+    order[-1]._grad = 1.0
     for node in reversed(order):
         op = node._op
         if op is None:
             continue
-        g = node.grad
+        g = node._grad
         a: Value = node._first  # type: ignore[assignment]  # an op node has a first operand
         b = node._second
         if b is None:
@@ -128,7 +133,7 @@ def accumulate_into_grad(order: list[Value], create_graph: bool = False) -> None
                 ca = da * g
             if ca != ca or (check_inf and not math.isfinite(ca)):
                 raise _non_finite_error(node, 0, da, g, ca)
-            a.grad += ca
+            a._grad += ca
         else:
             try:
                 da, db = op.local_grad(node._data, a._data, b._data)
@@ -143,16 +148,16 @@ def accumulate_into_grad(order: list[Value], create_graph: bool = False) -> None
                 raise _non_finite_error(node, 0, da, g, ca)
             if cb != cb or (check_inf and not math.isfinite(cb)):
                 raise _non_finite_error(node, 1, db, g, cb)
-            a.grad += ca
-            b.grad += cb
+            a._grad += ca
+            b._grad += cb
     # Each contribution was checked, but a sum can still be NaN: +inf and -inf reaching one
     # node (sqrt(x - x) at 0). At an inner node that NaN is caught as its contributions
     # go on down; a leaf's sum goes nowhere, so it is checked here.
     for leaf in leaves:
-        if leaf.grad != leaf.grad:
+        if leaf._grad != leaf._grad:
             raise _nan_sum_error(leaf)
     for leaf, grad in earlier:
-        leaf.grad = grad + leaf.grad
+        leaf._grad = grad + leaf._grad
 
 
 def _accumulate_graphs(order: list[Value]) -> None:

@@ -72,17 +72,24 @@ class Value:
     # computed from it: a node is stamped with the clock of the latest write when it is
     # made, and a write advances the clock and stamps the written leaf with it, so an
     # operand newer than its result was written after the result was computed.
-    __slots__ = ("_data", "grad", "label", "_op", "_first", "_second", "_stamp")
+    # Size matters at scale: a graph growing to a million nodes meets several of the
+    # collector's full collections, each walking every live node and visiting each filled
+    # slot, and they were most of the extra time per node at 1M nodes over 10k. So there
+    # are six slots, not seven, which puts a node in CPython's 80-byte allocation class
+    # rather than the 96-byte one: a label (rare: parameters, names for pictures) rides on
+    # the stamp, as a `_Labelled` int; and a new op node leaves `_grad` unset until a
+    # backward pass reaches it (`grad` reads it as 0.0). A leaf's `_grad` is always set:
+    # the backward pass reads and adds to it directly.
+    __slots__ = ("_data", "_grad", "_op", "_first", "_second", "_stamp")
     __hash__ = object.__hash__  # defining ordering must not cost Values their identity hash
 
     def __init__(self, data: Number, label: str = "") -> None:
         self._data = as_float(data, "Value")
-        self.grad = 0.0
-        self.label = label
+        self._grad: Any = 0.0
         self._op: Op | None = None
         self._first: Value | None = None
         self._second: Value | None = None
-        self._stamp = 0
+        self._stamp: int = _labelled(0, label)
 
     @staticmethod
     def _lift(x: object) -> Value:
@@ -97,8 +104,8 @@ class Value:
         """Build a node without validation; `data` is already a float from an op."""
         node = _new_value(Value)
         node._data = data
-        node.grad = 0.0
-        node.label = ""
+        if op is None:
+            node._grad = 0.0
         node._op = op
         node._first = first
         node._second = second
@@ -134,11 +141,34 @@ class Value:
         global _clock
         with _clock_lock:  # the clock never runs backwards, whichever thread writes
             _clock += 1
-            self._stamp = _clock
+            self._stamp = _labelled(_clock, self.label)
 
     def item(self) -> float:
         """The number, as a float: ``v.data`` under the name PyTorch users reach for."""
         return self.data
+
+    @property
+    def grad(self) -> Any:
+        """∂root/∂self after ``root.backward()``, 0.0 before: a float, or a Value after
+        ``backward(create_graph=True)``. Assignable (``zero_grad`` sets 0.0)."""
+        try:
+            return self._grad
+        except AttributeError:  # an op node no backward pass has reached yet
+            return 0.0
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        self._grad = value
+
+    @property
+    def label(self) -> str:
+        """A name for pictures and messages; "" if none was given."""
+        stamp = self._stamp
+        return stamp.label if type(stamp) is _Labelled else ""
+
+    @label.setter
+    def label(self, label: str) -> None:
+        self._stamp = _labelled(int(self._stamp), label)
 
     # -- what the node is -------------------------------------------------------------
     @property
@@ -262,7 +292,7 @@ class Value:
             if type(op) not in copyreg.dispatch_table:
                 copyreg.pickle(type(op), _reduce_op)  # a user's subclass of Op
         grad = self.grad
-        fields = (self._data, 0.0, self.label, op, self._first, self._second, self._stamp)
+        fields = (self._data, 0.0, self.label, op, self._first, self._second, int(self._stamp))
         if type(grad) is float:
             return (_rebuild, fields[:1] + (grad,) + fields[2:])
         # A differentiable gradient (create_graph) refers back to this node: it is set as
@@ -329,7 +359,7 @@ class Value:
         replay recomputes it from new arguments instead of freezing it.
         """
         leaf = Value._node(self._data, None, None, None)
-        leaf.label = self.label
+        leaf._stamp = _labelled(leaf._stamp, self.label)
         if mode.tracer is not None:
             mode.tracer.detached(leaf, self)
         return leaf
@@ -388,6 +418,22 @@ def as_float(x: object, where: str) -> float:
     if number != number:
         raise ValueError(f"{where}: data is nan; a Value must hold a number")
     return number
+
+
+class _Labelled(int):
+    """The stamp of a node that has a label, carrying the label: labels are few, and giving
+    them a slot of their own would make every node 16 bytes larger (see `Value`)."""
+
+    label: str
+
+
+def _labelled(stamp: int, label: str) -> int:
+    """`stamp`, carrying `label` if there is one."""
+    if not label:
+        return stamp
+    tagged = _Labelled(stamp)
+    tagged.label = label
+    return tagged
 
 
 _CONSTANT = -1
@@ -473,12 +519,11 @@ def _rebuild(
 ) -> Value:
     node = Value._node(data, op, first, second)
     node.grad = grad
-    node.label = label
-    node._stamp = stamp
+    node._stamp = _labelled(int(stamp), label)
     global _clock
     if stamp > _clock:  # from another process: later writes must still look newer
         with _clock_lock:
-            _clock = max(_clock, stamp)
+            _clock = max(_clock, int(stamp))
     return node
 
 

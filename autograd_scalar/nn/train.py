@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from autograd_scalar import batch as batched
 from autograd_scalar import compiler
 from autograd_scalar.core.mode import no_grad
 from autograd_scalar.core.value import Value
@@ -90,6 +92,7 @@ def fit(
     progress: bool = True,
     shuffle: bool = False,
     rng: random.Random | int | None = 0,
+    vectorized: bool | None = None,
 ) -> History:
     """Train `model` on (inputs, targets) for `epochs` passes; return the `History`.
 
@@ -101,22 +104,32 @@ def fit(
     With ``compiled=True`` the per-sample loss is traced once by `autograd_scalar.compile`
     as a function of the parameters and the sample (`functional_call`) and replayed as
     straight-line Python: the same parameters as the eager run (to rounding), much faster.
-    For `mse` and `squared_error` the target is an argument of the compiled function; for
-    any other loss the target is a constant of it, so there is one compiled function per
+    `vectorized` says how: replaying each batch's samples all at once with NumPy
+    (`Compiled.batch`, faster again; True, which needs the ``[fast]`` extra), or one sample
+    at a time (False); None, the default, does the first when NumPy is installed. Both
+    give the same parameters, to rounding. For `mse` and `squared_error` the target is an
+    argument of the compiled function; for any other loss the target is a constant of it,
+    so there is one compiled function per
     distinct target value (a few for class labels; for your own loss with real-valued
     targets, one trace per sample in the first epoch).
 
-    `progress` shows a `tqdm.auto` bar (a widget in Jupyter, a text bar in a terminal)
-    with the latest loss and accuracy; it stays silent when stderr is not a terminal.
+    `progress` shows a tqdm bar with the latest loss and accuracy: a widget in Jupyter (a
+    text bar in the cell without ipywidgets), a text bar in a terminal, and nothing when
+    stderr is neither (a log file).
     """
     samples = _check(model, inputs, targets, epochs, batch_size)
+    if vectorized is not None and not compiled:
+        raise ValueError("fit: vectorized says how compiled replay runs; pass compiled=True with it")
+    if vectorized:
+        batched.numpy_module()  # an ImportError saying what to install, before any work
     correct = CLASSIFICATION_LOSSES.get(loss)
     history = History(accuracy=[] if correct else None)
     size = batch_size or len(samples)
     order = list(range(len(samples)))
     draw = rng if isinstance(rng, random.Random) else random.Random(rng)
-    gradients = _compiled_gradients(model, loss) if compiled else _eager_gradients(model, loss)
-    predict = predictor(model, len(samples[0][0]), compiled)
+    at_once = compiled and (batched.available() if vectorized is None else vectorized)
+    gradients = _compiled_gradients(model, loss, at_once) if compiled else _eager_gradients(model, loss)
+    outputs = _outputs_at_once(model, len(samples[0][0])) if at_once else _outputs(model, len(samples[0][0]), compiled)
     bar = _progress_bar(epochs) if progress else None
     try:
         for _ in range(epochs):
@@ -125,7 +138,7 @@ def fit(
             for start in range(0, len(order), size):
                 gradients([samples[i] for i in order[start : start + size]])
                 optimizer.step()
-            _evaluate(predict, samples, loss, correct, history)
+            _evaluate(outputs(samples), samples, loss, correct, history)
             if bar is not None:
                 shown = {"loss": f"{history.loss[-1]:.4f}"}
                 if history.accuracy is not None:
@@ -150,9 +163,11 @@ def _eager_gradients(model: Module, loss: Loss) -> Callable[[Batch], None]:
     return gradients
 
 
-def _compiled_gradients(model: Module, loss: Loss) -> Callable[[Batch], None]:
+def _compiled_gradients(model: Module, loss: Loss, at_once: bool) -> Callable[[Batch], None]:
     """Per-sample loss compiled with the parameters and the sample as arguments; each
-    batch replays it per sample and sets every parameter's grad to the batch mean."""
+    batch replays it and sets every parameter's grad to the batch mean. `at_once`: over
+    all the batch's samples at once (`Compiled.batch`, one call per compiled function),
+    else sample by sample: the same numbers, to rounding."""
     params = model.parameters()
     count = len(params)
     replays: dict[Any, compiler.Compiled] = {}
@@ -184,11 +199,20 @@ def _compiled_gradients(model: Module, loss: Loss) -> Callable[[Batch], None]:
     def gradients(batch: Batch) -> None:
         weights = [p.data for p in params]
         sums = [0.0] * count
-        for x, t in batch:
-            replay, extra = replay_for(x, t)
-            _, grads = replay(*weights, *x, *extra)
-            for i in range(count):
-                sums[i] += grads[i]
+        if at_once:  # the samples of each compiled function as columns, one per argument
+            samples: dict[compiler.Compiled, list[list[float]]] = {}
+            for x, t in batch:
+                replay, extra = replay_for(x, t)
+                samples.setdefault(replay, []).append([*x, *extra])
+            for replay, rows in samples.items():
+                _, per_sample = replay.batch(*weights, *zip(*rows, strict=True))
+                sums = [a + b for a, b in zip(sums, per_sample[:count].sum(axis=1).tolist(), strict=True)]
+        else:
+            for x, t in batch:
+                replay, extra = replay_for(x, t)
+                _, grads = replay(*weights, *x, *extra)
+                for i in range(count):
+                    sums[i] += grads[i]
         for p, s in zip(params, sums, strict=True):
             p.grad = s / len(batch)
 
@@ -230,8 +254,6 @@ def predictor(model: Module, width: int, compiled: bool = True) -> Callable[[Seq
     which is what evaluating a whole data set or a plotting grid needs. Otherwise the model
     runs eagerly under `no_grad`.
     """
-    with no_grad():
-        outputs = model([0.0] * width)  # type: ignore[operator]
     if not compiled:
 
         def eager(x: Sequence[float]) -> list[float]:
@@ -239,16 +261,42 @@ def predictor(model: Module, width: int, compiled: bool = True) -> Callable[[Seq
                 return _numbers(model(x))  # type: ignore[operator]
 
         return eager
-    k = len(outputs) if isinstance(outputs, list) else 0
-    if k == 0:
-        one = compiler.compile(lambda *x: model(list(x)))  # type: ignore[operator]
-        return lambda x: [one(*x)[0]]
-    each = [compiler.compile(lambda *x, j=j: model(list(x))[j]) for j in range(k)]  # type: ignore[operator, index]
+    each = _compiled_outputs(model, width)
     return lambda x: [f(*x)[0] for f in each]
 
 
+def _compiled_outputs(model: Module, width: int) -> list[compiler.Compiled]:
+    """Each of the model's outputs as a compiled function of the input point."""
+    with no_grad():
+        outputs = model([0.0] * width)  # type: ignore[operator]
+    if not isinstance(outputs, list):
+        return [compiler.compile(lambda *x: model(list(x)))]  # type: ignore[operator]
+    return [compiler.compile(lambda *x, j=j: model(list(x))[j]) for j in range(len(outputs))]  # type: ignore[operator, index]
+
+
+Outputs = Callable[[Batch], list[list[float]]]
+
+
+def _outputs(model: Module, width: int, compiled: bool) -> Outputs:
+    """The model's outputs at each sample's input, a sample at a time (see `predictor`)."""
+    predict = predictor(model, width, compiled)
+    return lambda samples: [predict(x) for x, _ in samples]
+
+
+def _outputs_at_once(model: Module, width: int) -> Outputs:
+    """The model's outputs at each sample's input, each output replayed over all the samples
+    at once (`Compiled.batch`)."""
+    each = _compiled_outputs(model, width)
+
+    def outputs(samples: Batch) -> list[list[float]]:
+        columns = list(zip(*[x for x, _ in samples], strict=True))
+        return [list(out) for out in zip(*[f.batch(*columns)[0].tolist() for f in each], strict=True)]
+
+    return outputs
+
+
 def _evaluate(
-    predict: Callable[[Sequence[float]], list[float]],
+    outputs: list[list[float]],
     samples: Batch,
     loss: Loss,
     correct: Callable[[list[float], Any], bool] | None,
@@ -256,8 +304,7 @@ def _evaluate(
 ) -> None:
     total, right = [], 0
     with no_grad():
-        for x, t in samples:
-            out = predict(x)
+        for out, (_, t) in zip(outputs, samples, strict=True):
             total.append(loss([Value(v) for v in out] if len(out) > 1 else Value(out[0]), t).data)
             if correct is not None:
                 right += correct(out, t)
@@ -278,11 +325,33 @@ def _mean(terms: list[Value]) -> Value:
 
 
 def _progress_bar(epochs: int) -> Any:
-    from tqdm.auto import tqdm  # imported here: the engine never loads it
+    """A widget in Jupyter when ipywidgets is there, else a text bar.
 
-    # disable=None: tqdm stays silent when its output (stderr) is not a terminal; in
-    # Jupyter, tqdm.auto's widget shows regardless.
-    return tqdm(total=epochs, desc="fit", unit="epoch", disable=None, leave=True)
+    tqdm (imported here: the engine never loads it) stays silent by itself (disable=None)
+    when its output is not a terminal, which is right for a log file but wrong in a
+    notebook, whose cell output is never a terminal: there the text bar goes to the cell.
+    """
+    import importlib.util
+
+    options = {"total": epochs, "desc": "fit", "unit": "epoch", "leave": True}
+    if not _in_a_notebook():
+        from tqdm import tqdm
+
+        return tqdm(disable=None, **options)
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm as widget
+
+        return widget(**options)
+    from tqdm import tqdm
+
+    return tqdm(file=sys.stdout, **options)
+
+
+def _in_a_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (a ZMQ shell), without importing IPython."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _check(model: Module, inputs: Sequence, targets: Sequence, epochs: int, batch_size: int | None) -> Batch:
