@@ -179,7 +179,7 @@ def full_runs(micrograd: Callable | None) -> dict[str, float]:
     }
     if batch.available():
         gradients = moons_example().batched_gradients
-        runs["batched"] = lambda: demo._train(gradients, STEPS, 1337, False)
+        runs["batched"] = lambda: demo.train_with(gradients, STEPS, 1337, False)
     if micrograd is not None:
 
         def micro() -> object:
@@ -230,7 +230,7 @@ def main() -> None:
     eager_model, _ = demo.train(STEPS)
     others = {"compiled": demo.train_compiled(STEPS)[0]}
     if batch.available():
-        others["batched"] = demo._train(moons_example().batched_gradients, STEPS, 1337, False)[0]
+        others["batched"] = demo.train_with(moons_example().batched_gradients, STEPS, 1337, False)[0]
     for name, model in others.items():
         difference = max(
             abs(a.data - b.data) for a, b in zip(eager_model.parameters(), model.parameters(), strict=True)

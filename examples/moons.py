@@ -65,7 +65,7 @@ def batched_gradients(model: MLP, points: list[list[float]], labels: list[float]
 def show_batched(out: Path, steps: int) -> None:
     """`show_moons`, training with `batched_gradients`."""
     print(f"two moons: 100 points, MLP 2-16-16-1 (337 parameters), hinge + L2, SGD, {steps} steps, batched replay")
-    model, history = demo._train(batched_gradients, steps, 1337, progress=True)
+    model, history = demo.train_with(batched_gradients, steps, 1337, progress=True)
     print(f"  final loss {history[-1][0]:.4f}, training accuracy {history[-1][1]:.0%}")
     try:
         print("  wrote " + ", ".join(str(p) for p in demo.plot(model, history, out)))

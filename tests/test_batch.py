@@ -435,7 +435,7 @@ def test_moons_batched_trains_as_compiled_replay_does():
     spec = importlib.util.spec_from_file_location("moons_example", EXAMPLES / "moons.py")
     moons = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(moons)
-    batched, batched_history = demo._train(moons.batched_gradients, 5, 1337, False)
+    batched, batched_history = demo.train_with(moons.batched_gradients, 5, 1337, False)
     compiled, history = demo.train_compiled(5)
     assert max(abs(a.data - b.data) for a, b in zip(batched.parameters(), compiled.parameters(), strict=True)) < 1e-12
     assert [loss for loss, _ in batched_history] == pytest.approx([loss for loss, _ in history], rel=1e-12)

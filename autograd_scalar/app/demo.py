@@ -127,17 +127,20 @@ def compiled_train_step(
 
 def train(steps: int = 100, seed: int = 1337, progress: bool = False) -> tuple[MLP, list[tuple[float, float]]]:
     """Train the moons MLP, building and differentiating the loss's graph at every step."""
-    return _train(_eager_gradients, steps, seed, progress)
+    return train_with(_eager_gradients, steps, seed, progress)
 
 
 def train_compiled(steps: int = 100, seed: int = 1337, progress: bool = False) -> tuple[MLP, list[tuple[float, float]]]:
     """The same training as `train`, with the per-sample loss compiled once and replayed."""
-    return _train(_compiled_gradients, steps, seed, progress)
+    return train_with(_compiled_gradients, steps, seed, progress)
 
 
-def _train(gradients_for: GradientsFor, steps: int, seed: int, progress: bool) -> tuple[MLP, list[tuple[float, float]]]:
-    """The training loop of `train` and `train_compiled`: the model from `seed`, then
-    `steps` SGD steps with gradients from `gradients_for(model, points, labels)`."""
+def train_with(
+    gradients_for: GradientsFor, steps: int, seed: int, progress: bool
+) -> tuple[MLP, list[tuple[float, float]]]:
+    """The training loop of `train` and `train_compiled`, for any way of finding the
+    gradients: the model from `seed`, then `steps` SGD steps with gradients from
+    `gradients_for(model, points, labels)` (``examples/moons.py --batch`` passes its own)."""
     points, labels = make_moons()
     model = MLP(2, [16, 16, 1], rng=seed)
     gradients = gradients_for(model, points, labels)
