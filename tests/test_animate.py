@@ -186,10 +186,30 @@ class TestFrames:
         captions = viz.animate_backward(y).captions
         assert captions[1].startswith("Step 2 of 4: ∂y/∂(* #2) = ")
 
-    def test_runs_backward_when_needed(self, tmp_path):
+    def test_before_backward_the_frames_still_show_the_gradients(self):
         price, inputs = apples()
-        viz.animate_backward(price, tmp_path / "b.html")
-        assert inputs["tax"].grad == pytest.approx(200)
+        animation = viz.animate_backward(price)
+        assert animation.captions[-1].endswith("∂price/∂apple = 2 × 1.1 = 2.2")
+        assert "∂price/∂tax = 200 × 1 = 200" in "".join(animation.captions)
+        assert inputs["tax"].grad == 0.0  # the picture changes no gradient
+
+    def test_gradients_held_from_other_graphs_do_not_enter_the_frames(self):
+        """A leaf's .grad may hold a sum over earlier passes (x feeds y as well); the frames
+        show ∂z/∂x = 4 for z = x·x, and every .grad is given back as it was."""
+        x, w = Value(2.0, "x"), Value(3.0, "w")
+        y = x * w
+        y.backward()
+        z = x * x
+        z.label = "z"
+        captions = viz.animate_backward(z).captions
+        assert captions[-1].endswith("∂z/∂x = 2 × 1 + 2 × 1 = 4")
+        assert (x.grad, w.grad, z.grad) == (3.0, 2.0, 0.0)
+
+    def test_a_refused_graph_keeps_its_gradients(self):
+        total = sum(Value(float(i)) * Value(1.0) for i in range(40))  # more than 60 nodes
+        with pytest.raises(viz.GraphTooLargeError):
+            viz.animate_backward(total)
+        assert total.grad == 0.0 and all(p.grad == 0.0 for p in total.parents)
 
     def test_a_frame_drawn_differently_is_refused(self, monkeypatch):
         """The one-layout design needs build() to draw the same elements in every frame."""

@@ -191,12 +191,37 @@ def animate_backward(
     With `path` (an .html file), writes a standalone page there and returns the path; opening
     it with ``#frame-N`` in its address starts at frame N. Without, returns an `Animation`,
     which a notebook displays inline. With `frames_dir`, also writes each frame as
-    ``frame_001.svg``, ``frame_002.svg``, …. Runs ``root.backward()`` first if it has not run
-    (root.grad is 0). At most `max_nodes` nodes (one frame each).
+    ``frame_001.svg``, ``frame_002.svg``, …. At most `max_nodes` nodes (one frame each).
+
+    The frames show ∂root/∂node for this graph alone, whatever gradients its nodes hold: a
+    leaf's ``.grad`` may hold a sum over earlier backward passes (a parameter used by other
+    samples' losses), which would make the captions' sums wrong. So it runs a backward pass of
+    its own and gives every node its ``.grad`` back afterwards, also when it refuses.
     """
-    if root.grad == 0.0:
-        root.backward()
     order = topological_order(root)
+    held = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        root.backward()
+        return _animate(root, order, path, frames_dir, title, precision, rankdir, renderer, max_nodes)
+    finally:
+        for node, grad in zip(order, held, strict=True):
+            node.grad = grad
+
+
+def _animate(
+    root: Value,
+    order: list[Value],
+    path: str | Path | None,
+    frames_dir: str | Path | None,
+    title: str,
+    precision: int,
+    rankdir: str,
+    renderer: str | None,
+    max_nodes: int,
+) -> Animation | Path:
+    """`animate_backward` once every node holds its gradient with respect to `root`."""
     style = Style(
         rankdir=rankdir,
         precision=precision,
