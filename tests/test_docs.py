@@ -163,8 +163,6 @@ def test_adding_an_op_is_one_row(tmp_path):
 # -- the built site -----------------------------------------------------------------------
 
 
-
-
 def unavailable(reason: str) -> None:
     if os.environ.get(browser.REQUIRE):
         pytest.fail(f"{browser.REQUIRE} is set, so the site tests must run, but {reason}")
